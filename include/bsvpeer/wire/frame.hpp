@@ -47,8 +47,11 @@ struct SendOptions {
 // only for peers >= 70016; otherwise extmsg_not_allowed.
 Result<void> append_frame(Bytes& out, const Magic& magic, std::string_view command,
                           ByteSpan payload, const SendOptions& options = {});
-// The header alone, for callers that send a large payload separately.
-Result<Bytes> encode_frame_header(const Magic& magic, std::string_view command, ByteSpan payload,
+// The header alone, for callers that send a large payload separately; `payload_checksum` is
+// ignored when the extended header is chosen (its checksum field is zero).
+Result<Bytes> encode_frame_header(const Magic& magic, std::string_view command,
+                                  std::uint64_t payload_size,
+                                  const std::array<std::uint8_t, 4>& payload_checksum,
                                   const SendOptions& options = {});
 
 }  // namespace bsvpeer::wire
