@@ -1,0 +1,66 @@
+#pragma once
+// Configuration of one PeerConnection actor: the network, the protocol policy of the pure
+// core, socket-level timeouts, queue bounds, restart rules, logging and user handlers.
+#include <bsvpeer/conn/clock.hpp>
+#include <bsvpeer/conn/connection_policy.hpp>
+#include <bsvpeer/conn/send_queue.hpp>
+#include <bsvpeer/net/network.hpp>
+#include <bsvpeer/wire/limits.hpp>
+#include <bsvpeer/wire/message.hpp>
+
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace bsvpeer::conn {
+
+inline constexpr const char* kDefaultUserAgent = "/bsvpeer:0.1.0/";
+
+struct RestartPolicy {
+  // Outbound connections lost to a network failure dial again, at most `max_restarts` times
+  // per `window`; inbound connections never do.
+  bool enabled = true;
+  int max_restarts = 3;
+  Duration window = std::chrono::minutes(10);
+  // Delay before restart number n (0-based): initial * multiplier^n, capped, with jitter.
+  Duration initial_delay = std::chrono::seconds(1);
+  double multiplier = 2.0;
+  Duration max_delay = std::chrono::minutes(1);
+  double jitter = 0.2;  // +-20 %
+};
+
+// Called on the connection's strand for unknown commands registered by the user.
+using UnknownCommandHandler = std::function<void(const wire::UnknownMessage&)>;
+
+struct ConnectionConfig {
+  net::NetworkParams network = net::network_params(net::NetworkId::main);
+  ConnectionPolicy policy;
+  // What we accept; policy.our_protoconf announces receive_limits.max_recv_payload.
+  wire::ReceiveLimits receive_limits;
+  // Block-like payloads above this are delivered as PayloadChunk events, never buffered whole.
+  std::uint64_t stream_threshold = 32ull << 20;
+  Duration connect_timeout = std::chrono::seconds(5);  // SV's -timeout
+  // How long a polite close (reject, over-capacity) may take to flush queued frames.
+  Duration close_linger = std::chrono::seconds(2);
+  SendQueueLimits send_queue;
+
+  // Our version message.
+  std::uint64_t services = 0;  // NODE_NETWORK is not advertised by default: we serve no chain
+  std::string user_agent = kDefaultUserAgent;
+  std::int32_t start_height = 0;
+  bool relay = true;
+
+  RestartPolicy restart;
+  std::map<std::string, UnknownCommandHandler, std::less<>> unknown_command_handlers;
+  // Null: a logger with no sinks. The library never touches spdlog's global state.
+  std::shared_ptr<spdlog::logger> logger;
+};
+
+// nullopt when usable; otherwise what is wrong (timers, limits, user agent, policy).
+std::optional<std::string> config_error(const ConnectionConfig& config);
+
+}  // namespace bsvpeer::conn

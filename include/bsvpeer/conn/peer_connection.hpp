@@ -1,0 +1,155 @@
+#pragma once
+// One actor per TCP connection. It lives on its own strand, owns its socket, its frame decoder,
+// its send queue, its timers and the pure ConnectionCore, and reports everything through
+// ConnectionEvents. Other strands talk to it only through the posted commands below.
+//
+// Reading, writing and timekeeping are three coroutines joined with `||` (style.md §1a): the
+// first to end cancels the others; then the socket closes, and an outbound connection lost to a
+// network failure may dial again within its RestartPolicy.
+#include <bsvpeer/conn/connection_config.hpp>
+#include <bsvpeer/conn/connection_core.hpp>
+#include <bsvpeer/conn/connection_event.hpp>
+#include <bsvpeer/conn/nonce_registry.hpp>
+#include <bsvpeer/conn/peer_state.hpp>
+#include <bsvpeer/conn/send_queue.hpp>
+#include <bsvpeer/wire/frame_decoder.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+
+namespace bsvpeer::conn {
+
+class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
+ public:
+  using tcp = boost::asio::ip::tcp;
+
+  // Dials `remote`. `executor` is any executor of the io_context: the connection makes its own
+  // strand from it.
+  static std::shared_ptr<PeerConnection> outbound(boost::asio::any_io_executor executor,
+                                                  tcp::endpoint remote, ConnectionConfig config,
+                                                  EventHandler on_event,
+                                                  std::shared_ptr<NonceRegistry> nonces,
+                                                  std::uint64_t id);
+  // Takes an accepted socket, which must have been accepted onto a strand of its own
+  // (acceptor.async_accept(make_strand(ioc), ...)): that strand becomes the actor's.
+  static std::shared_ptr<PeerConnection> inbound(tcp::socket socket, ConnectionConfig config,
+                                                 EventHandler on_event,
+                                                 std::shared_ptr<NonceRegistry> nonces,
+                                                 std::uint64_t id);
+
+  ~PeerConnection();
+  PeerConnection(const PeerConnection&) = delete;
+  PeerConnection& operator=(const PeerConnection&) = delete;
+
+  // Starts the actor (once).
+  void start();
+
+  // Posted commands; safe from any thread.
+  void send(wire::Message message);
+  void disconnect(DisconnectReason reason = DisconnectReason::local_request);
+  // Applies timers, limits and policy to the running connection (validated by the caller with
+  // config_error()); the network and direction cannot change.
+  void update_config(ConnectionConfig config);
+  // An extra ping now (like bitcoind's RPC `ping`).
+  void ping();
+
+  // Readable from any thread.
+  std::uint64_t id() const noexcept { return identity_.id; }
+  const tcp::endpoint& endpoint() const noexcept { return identity_.endpoint; }
+  Direction direction() const noexcept { return identity_.direction; }
+  const PeerIdentity& identity() const noexcept { return identity_; }
+  PeerState state() const noexcept { return state_.load(std::memory_order_relaxed); }
+  bool finished() const noexcept { return finished_.load(std::memory_order_acquire); }
+  std::uint64_t bytes_received() const noexcept {
+    return bytes_in_.load(std::memory_order_relaxed);
+  }
+  std::uint64_t bytes_sent() const noexcept { return bytes_out_.load(std::memory_order_relaxed); }
+  std::uint64_t messages_received() const noexcept {
+    return messages_in_.load(std::memory_order_relaxed);
+  }
+  std::uint64_t messages_sent() const noexcept {
+    return messages_out_.load(std::memory_order_relaxed);
+  }
+  // Last and minimum ping round trip in microseconds; -1 when unknown.
+  std::int64_t last_ping_us() const noexcept {
+    return last_ping_us_.load(std::memory_order_relaxed);
+  }
+  std::int64_t min_ping_us() const noexcept { return min_ping_us_.load(std::memory_order_relaxed); }
+
+ private:
+  struct Private {};
+
+ public:
+  PeerConnection(Private, boost::asio::any_io_executor strand, tcp::socket socket,
+                 PeerIdentity identity, ConnectionConfig config, EventHandler on_event,
+                 std::shared_ptr<NonceRegistry> nonces);
+
+ private:
+  boost::asio::awaitable<void> run();
+  boost::asio::awaitable<std::optional<DisconnectReason>> connect();
+  boost::asio::awaitable<void> session();
+  boost::asio::awaitable<void> read_loop();
+  boost::asio::awaitable<void> write_loop();
+  boost::asio::awaitable<void> timer_loop();
+
+  void handle_outcome(wire::FrameDecoder::Outcome outcome);
+  void handle_frame();
+  void execute_actions();
+  void enqueue(const wire::Message& message, bool priority);
+  void stop(DisconnectReason reason, std::string detail, bool flush);
+  void rearm_timer();
+  void set_state(PeerState to, std::optional<DisconnectReason> reason = {},
+                 std::string detail = {});
+  void emit(decltype(ConnectionEvent::body) body);
+  void finish(PeerState final_state, DisconnectReason reason);
+  wire::Version make_our_version();
+  void reset_session();
+  Duration restart_delay(int restart_number);
+
+  template <class... Args>
+  void log(spdlog::level::level_enum level, fmt::format_string<Args...> fmt, Args&&... args);
+
+  boost::asio::any_io_executor strand_;
+  tcp::socket socket_;
+  PeerIdentity identity_;
+  ConnectionConfig config_;
+  EventHandler on_event_;
+  std::shared_ptr<NonceRegistry> nonces_;
+  std::shared_ptr<spdlog::logger> logger_;
+  std::string log_prefix_;
+
+  // Session state, reset for every (re)connection; touched only on the strand.
+  std::optional<ConnectionCore> core_;
+  std::optional<wire::FrameDecoder> decoder_;
+  Actions actions_;
+  SendQueue queue_;
+  boost::asio::steady_timer core_timer_;   // armed at core_->next_deadline()
+  boost::asio::steady_timer writer_wake_;  // the writer sleeps on it while the queue is empty
+  boost::asio::steady_timer reader_wake_;  // the reader sleeps on it above the high watermark
+  std::uint64_t our_nonce_ = 0;
+  bool stopping_ = false;   // this session is ending
+  bool closing_ = false;    // flush the queue, then close (polite close)
+  bool user_stop_ = false;  // disconnect() was requested: no restart
+  std::optional<DisconnectReason> stop_reason_;
+  std::string stop_detail_;
+  bool streaming_ = false;  // inside a streamed payload
+  bool stream_admitted_ = false;
+  std::vector<std::pair<TimePoint, int>> restarts_;
+  std::mt19937_64 rng_{std::random_device{}()};
+
+  std::atomic<PeerState> state_{PeerState::disconnected};
+  std::atomic<bool> finished_{false};
+  std::atomic<std::uint64_t> bytes_in_{0}, bytes_out_{0}, messages_in_{0}, messages_out_{0};
+  std::atomic<std::int64_t> last_ping_us_{-1}, min_ping_us_{-1};
+  bool started_ = false;
+};
+
+}  // namespace bsvpeer::conn

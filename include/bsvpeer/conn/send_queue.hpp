@@ -1,0 +1,47 @@
+#pragma once
+// Bounded outgoing frame queue with two lanes. Control frames (handshake, ping, pong) overtake
+// bulk frames that have not started to be written, so keep-alives never wait behind a backlog.
+// Bulk frames are bounded in bytes: a peer that does not read cannot make us buffer without
+// limit (the connection pauses reading above the high watermark and gives up at the maximum).
+#include <bsvpeer/wire/bytes.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <vector>
+
+namespace bsvpeer::conn {
+
+struct SendQueueLimits {
+  std::size_t max_bulk_bytes = 32u << 20;       // above this a bulk push is refused
+  std::size_t high_watermark_bytes = 8u << 20;  // above this the connection stops reading
+  std::size_t max_control_frames = 256;         // control frames are small; bound them too
+};
+
+class SendQueue {
+ public:
+  enum class Lane { control, bulk };
+
+  explicit SendQueue(SendQueueLimits limits = {}) : limits_(limits) {}
+
+  // False when the lane is full; the frame is not queued.
+  bool push(wire::Bytes frame, Lane lane);
+  // Moves whole frames into `out` (control lane first) until `max_batch_bytes` is reached;
+  // at least one frame when not empty, so a frame larger than the batch still goes out.
+  void take_batch(std::vector<wire::Bytes>& out, std::size_t max_batch_bytes);
+
+  bool empty() const noexcept { return control_.empty() && bulk_.empty(); }
+  std::size_t bytes() const noexcept { return bytes_; }
+  std::size_t frames() const noexcept { return control_.size() + bulk_.size(); }
+  bool above_high_watermark() const noexcept { return bytes_ > limits_.high_watermark_bytes; }
+  void set_limits(const SendQueueLimits& limits) noexcept { limits_ = limits; }
+  void clear() noexcept;
+
+ private:
+  SendQueueLimits limits_;
+  std::deque<wire::Bytes> control_;
+  std::deque<wire::Bytes> bulk_;
+  std::size_t bytes_ = 0;
+  std::size_t bulk_bytes_ = 0;
+};
+
+}  // namespace bsvpeer::conn

@@ -1,0 +1,642 @@
+#include <bsvpeer/conn/peer_connection.hpp>
+#include <bsvpeer/net/protocol.hpp>
+#include <bsvpeer/wire/frame.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/ostream.h>
+#include <spdlog/sinks/null_sink.h>
+
+#include <chrono>
+
+namespace bsvpeer::conn {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kReadBufferSize = 64 * 1024;
+constexpr std::size_t kMaxWriteBatch = 256 * 1024;
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+std::shared_ptr<spdlog::logger> null_logger() {
+  static auto logger = std::make_shared<spdlog::logger>(
+      "bsvpeer-null", std::make_shared<spdlog::sinks::null_sink_mt>());
+  return logger;
+}
+
+std::string endpoint_text(const asio::ip::tcp::endpoint& ep) {
+  const auto addr = ep.address();
+  if (addr.is_v6() && !addr.to_v6().is_v4_mapped()) {
+    return "[" + addr.to_string() + "]:" + std::to_string(ep.port());
+  }
+  const auto v4 =
+      addr.is_v6() ? asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()) : addr.to_v4();
+  return v4.to_string() + ":" + std::to_string(ep.port());
+}
+
+bool is_priority_command(std::string_view command) {
+  return command == "version" || command == "verack" || command == "ping" || command == "pong" ||
+         command == "protoconf" || command == "reject";
+}
+
+// Failures of the transport or the clock, as opposed to the peer breaking a rule.
+bool is_failure(DisconnectReason r) {
+  switch (r) {
+    case DisconnectReason::handshake_timeout:
+    case DisconnectReason::ping_timeout:
+    case DisconnectReason::inactivity_timeout:
+    case DisconnectReason::peer_closed:
+    case DisconnectReason::network_error:
+    case DisconnectReason::connect_failed:
+    case DisconnectReason::connect_timeout:
+    case DisconnectReason::send_queue_full:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+template <class... Args>
+void PeerConnection::log(spdlog::level::level_enum level, fmt::format_string<Args...> fmt,
+                         Args&&... args) {
+  if (!logger_->should_log(level)) return;
+  logger_->log(level, "[{}] {}", log_prefix_, fmt::format(fmt, std::forward<Args>(args)...));
+}
+
+std::shared_ptr<PeerConnection> PeerConnection::outbound(
+    asio::any_io_executor executor, tcp::endpoint remote, ConnectionConfig config,
+    EventHandler on_event, std::shared_ptr<NonceRegistry> nonces, std::uint64_t id) {
+  asio::any_io_executor strand = asio::make_strand(executor);
+  tcp::socket socket(strand);
+  return std::make_shared<PeerConnection>(
+      Private{}, strand, std::move(socket), PeerIdentity{id, remote, Direction::outbound},
+      std::move(config), std::move(on_event), std::move(nonces));
+}
+
+std::shared_ptr<PeerConnection> PeerConnection::inbound(tcp::socket socket, ConnectionConfig config,
+                                                        EventHandler on_event,
+                                                        std::shared_ptr<NonceRegistry> nonces,
+                                                        std::uint64_t id) {
+  boost::system::error_code ec;
+  auto remote = socket.remote_endpoint(ec);
+  asio::any_io_executor strand = socket.get_executor();
+  return std::make_shared<PeerConnection>(
+      Private{}, strand, std::move(socket), PeerIdentity{id, remote, Direction::inbound},
+      std::move(config), std::move(on_event), std::move(nonces));
+}
+
+PeerConnection::PeerConnection(Private, asio::any_io_executor strand, tcp::socket socket,
+                               PeerIdentity identity, ConnectionConfig config,
+                               EventHandler on_event, std::shared_ptr<NonceRegistry> nonces)
+    : strand_(std::move(strand)),
+      socket_(std::move(socket)),
+      identity_(std::move(identity)),
+      config_(std::move(config)),
+      on_event_(std::move(on_event)),
+      nonces_(nonces ? std::move(nonces) : std::make_shared<NonceRegistry>()),
+      logger_(config_.logger ? config_.logger : null_logger()),
+      queue_(config_.send_queue),
+      core_timer_(strand_),
+      writer_wake_(strand_),
+      reader_wake_(strand_) {
+  log_prefix_ = endpoint_text(identity_.endpoint) + " " +
+                (identity_.direction == Direction::outbound ? "out" : "in") + " #" +
+                std::to_string(identity_.id);
+}
+
+PeerConnection::~PeerConnection() {
+  if (our_nonce_ != 0) nonces_->release(our_nonce_);
+}
+
+void PeerConnection::start() {
+  asio::dispatch(strand_, [self = shared_from_this()] {
+    if (self->started_) return;
+    self->started_ = true;
+    asio::co_spawn(
+        self->strand_, [self] { return self->run(); },
+        [self](std::exception_ptr e) {
+          if (!e) return;
+          // Exceptions are bugs or exhaustion, never peer input: log and end the actor.
+          try {
+            std::rethrow_exception(e);
+          } catch (const std::exception& ex) {
+            self->log(spdlog::level::err, "connection actor failed: {}", ex.what());
+          }
+          self->finished_.store(true, std::memory_order_release);
+        });
+  });
+}
+
+void PeerConnection::send(wire::Message message) {
+  asio::post(strand_, [self = shared_from_this(), message = std::move(message)]() mutable {
+    if (!self->core_ || self->stopping_) {
+      self->emit(SendRefused{std::string(wire::command_of(message)), "not connected"});
+      return;
+    }
+    const std::string command(wire::command_of(message));
+    if (auto why = self->core_->send_user_message(std::move(message), self->actions_)) {
+      self->emit(SendRefused{command, *why});
+      return;
+    }
+    self->execute_actions();
+  });
+}
+
+void PeerConnection::disconnect(DisconnectReason reason) {
+  asio::post(strand_, [self = shared_from_this(), reason] {
+    self->user_stop_ = true;
+    self->stop(reason, "requested", false);
+    self->writer_wake_.cancel();
+    self->reader_wake_.cancel();
+    self->core_timer_.cancel();  // also wakes a restart wait
+  });
+}
+
+void PeerConnection::ping() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (!self->core_ || self->stopping_) return;
+    if (self->core_->request_ping(Clock::now(), self->actions_)) self->execute_actions();
+  });
+}
+
+void PeerConnection::update_config(ConnectionConfig config) {
+  asio::post(strand_, [self = shared_from_this(), config = std::move(config)]() mutable {
+    config.network = self->config_.network;  // a live connection keeps its network
+    self->config_ = std::move(config);
+    if (self->config_.logger) self->logger_ = self->config_.logger;
+    self->queue_.set_limits(self->config_.send_queue);
+    if (self->decoder_) self->decoder_->set_limits(self->config_.receive_limits);
+    // The core's policy is fixed per session; the next (re)connection uses the new one. Timers
+    // that matter at once (ping, inactivity) are re-evaluated at the next deadline.
+    self->rearm_timer();
+  });
+}
+
+void PeerConnection::emit(decltype(ConnectionEvent::body) body) {
+  if (!on_event_) return;
+  try {
+    on_event_(ConnectionEvent{identity_, std::move(body)});
+  } catch (const std::exception& e) {
+    log(spdlog::level::err, "event handler threw: {}", e.what());
+  }
+}
+
+void PeerConnection::set_state(PeerState to, std::optional<DisconnectReason> reason,
+                               std::string detail) {
+  const PeerState from = state_.exchange(to, std::memory_order_relaxed);
+  if (from == to && !reason) return;
+  if (reason) {
+    log(to == PeerState::connected ? spdlog::level::info : spdlog::level::debug,
+        "{} -> {} ({}{}{})", to_string(from), to_string(to), to_string(*reason),
+        detail.empty() ? "" : ": ", detail);
+  } else {
+    log(spdlog::level::debug, "{} -> {}", to_string(from), to_string(to));
+  }
+  emit(StateChanged{from, to, reason, std::move(detail)});
+}
+
+wire::Version PeerConnection::make_our_version() {
+  wire::Version v;
+  v.version = net::kProtocolVersion;
+  v.services = config_.services;
+  v.timestamp = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  // SV puts the peer's address in addr_recv and its services with a zero address in
+  // addr_from; we do the same.
+  const auto addr = identity_.endpoint.address();
+  const auto v6 =
+      addr.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, addr.to_v4()) : addr.to_v6();
+  const auto bytes = v6.to_bytes();
+  std::copy(bytes.begin(), bytes.end(), v.addr_recv.ip.begin());
+  v.addr_recv.port = identity_.endpoint.port();
+  v.addr_from.services = config_.services;
+  if (our_nonce_ != 0) nonces_->release(our_nonce_);
+  our_nonce_ = nonces_->acquire();
+  v.nonce = our_nonce_;
+  v.user_agent = config_.user_agent;
+  v.start_height = config_.start_height;
+  v.relay = config_.relay;
+  return v;
+}
+
+void PeerConnection::reset_session() {
+  stopping_ = false;
+  closing_ = false;
+  stop_reason_.reset();
+  stop_detail_.clear();
+  streaming_ = false;
+  stream_admitted_ = false;
+  queue_.clear();
+  actions_.clear();
+  wire::FrameDecoderOptions options;
+  options.limits = config_.receive_limits;
+  options.stream_threshold = config_.stream_threshold;
+  options.allow_extended = false;  // until the peer's version says >= 70016
+  decoder_.emplace(config_.network.magic, options);
+  auto policy = config_.policy;
+  policy.our_protoconf.max_recv_payload_length =
+      static_cast<std::uint32_t>(config_.receive_limits.max_recv_payload);
+  core_.emplace(
+      identity_.direction, std::move(policy), make_our_version(),
+      [nonces = nonces_](std::uint64_t n) { return nonces->contains(n); },
+      [this] {
+        std::uint64_t n = 0;
+        while (n == 0)
+          n = rng_();
+        return n;
+      });
+}
+
+asio::awaitable<void> PeerConnection::run() {
+  int restart_count = 0;
+  for (;;) {
+    std::optional<DisconnectReason> failure;
+    if (identity_.direction == Direction::outbound) failure = co_await connect();
+    if (!failure) {
+      co_await session();
+      failure = stop_reason_.value_or(DisconnectReason::network_error);
+    }
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    if (our_nonce_ != 0) {
+      nonces_->release(our_nonce_);
+      our_nonce_ = 0;
+    }
+
+    const bool failed = is_failure(*failure);
+    const bool may_restart = identity_.direction == Direction::outbound && failed && !user_stop_ &&
+                             config_.restart.enabled;
+    const TimePoint now = Clock::now();
+    std::erase_if(restarts_,
+                  [&](const auto& r) { return now - r.first >= config_.restart.window; });
+    if (!may_restart || static_cast<int>(restarts_.size()) >= config_.restart.max_restarts) {
+      finish(failed ? PeerState::failed : PeerState::rejected, *failure);
+      co_return;
+    }
+    set_state(PeerState::disconnected, *failure, stop_detail_);
+    const Duration delay = restart_delay(static_cast<int>(restarts_.size()));
+    restarts_.emplace_back(now, ++restart_count);
+    emit(RestartScheduled{delay, restart_count});
+    log(spdlog::level::info, "restart {} in {} ms", restart_count,
+        std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
+    core_timer_.expires_after(delay);
+    co_await core_timer_.async_wait(kUseTuple);
+    if (user_stop_) {
+      stop_detail_ = "requested";
+      finish(PeerState::rejected, DisconnectReason::local_request);
+      co_return;
+    }
+    socket_ = tcp::socket(strand_);
+  }
+}
+
+void PeerConnection::finish(PeerState final_state, DisconnectReason reason) {
+  core_.reset();
+  // Set before the last event, so a subscriber that sees it also sees finished().
+  finished_.store(true, std::memory_order_release);
+  set_state(final_state, reason, stop_detail_);
+}
+
+Duration PeerConnection::restart_delay(int restart_number) {
+  const auto& r = config_.restart;
+  double d = std::chrono::duration<double>(r.initial_delay).count();
+  for (int i = 0; i < restart_number; ++i)
+    d *= r.multiplier;
+  d = std::min(d, std::chrono::duration<double>(r.max_delay).count());
+  std::uniform_real_distribution<double> jitter(1.0 - r.jitter, 1.0 + r.jitter);
+  d *= jitter(rng_);
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(d));
+}
+
+asio::awaitable<std::optional<DisconnectReason>> PeerConnection::connect() {
+  set_state(PeerState::connecting);
+  asio::steady_timer deadline(strand_);
+  deadline.expires_after(config_.connect_timeout);
+  auto result = co_await (socket_.async_connect(identity_.endpoint, kUseTuple) ||
+                          deadline.async_wait(kUseTuple));
+  if (user_stop_) {
+    stop_detail_ = "requested";
+    co_return DisconnectReason::local_request;
+  }
+  if (result.index() == 1) {
+    stop_detail_ = "no answer within the connect timeout";
+    log(spdlog::level::warn, "connect timed out");
+    co_return DisconnectReason::connect_timeout;
+  }
+  auto [ec] = std::get<0>(result);
+  if (ec) {
+    stop_detail_ = ec.message();
+    log(spdlog::level::warn, "connect failed: {}", ec.message());
+    co_return DisconnectReason::connect_failed;
+  }
+  co_return std::nullopt;
+}
+
+asio::awaitable<void> PeerConnection::session() {
+  boost::system::error_code ec;
+  // Without TCP_NODELAY, Nagle plus delayed ACK adds ~40 ms to a pong.
+  socket_.set_option(tcp::no_delay(true), ec);
+  reset_session();
+  set_state(PeerState::awaiting_handshake);
+  core_->start(Clock::now(), actions_);
+  execute_actions();
+  co_await (read_loop() || write_loop() || timer_loop());
+}
+
+asio::awaitable<void> PeerConnection::read_loop() {
+  std::vector<std::uint8_t> buffer(kReadBufferSize);
+  while (!stopping_) {
+    if (closing_ || queue_.above_high_watermark()) {
+      // Backpressure: a peer that does not read what we send gets nothing more read from it.
+      // While closing politely we read nothing more either; returning would end the session
+      // (the loops are joined with ||) before the writer has flushed.
+      reader_wake_.expires_at(TimePoint::max());
+      co_await reader_wake_.async_wait(kUseTuple);
+      continue;
+    }
+    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer), kUseTuple);
+    if (ec) {
+      if (ec == asio::error::eof) {
+        stop(DisconnectReason::peer_closed, "peer closed the connection", false);
+      } else if (ec != asio::error::operation_aborted) {
+        stop(DisconnectReason::network_error, ec.message(), false);
+      }
+      co_return;
+    }
+    bytes_in_.fetch_add(n, std::memory_order_relaxed);
+    core_->on_bytes_received(Clock::now());
+    wire::ByteSpan input(buffer.data(), n);
+    while (!stopping_) {
+      auto outcome = decoder_->next(input);
+      if (outcome.kind == wire::FrameDecoder::Kind::need_more) break;
+      handle_outcome(outcome);
+    }
+    execute_actions();
+  }
+}
+
+void PeerConnection::handle_outcome(wire::FrameDecoder::Outcome outcome) {
+  using Kind = wire::FrameDecoder::Kind;
+  const TimePoint now = Clock::now();
+  switch (outcome.kind) {
+    case Kind::need_more:
+      return;
+    case Kind::frame:
+      handle_frame();
+      return;
+    case Kind::drop:
+      log(spdlog::level::debug, "dropped frame '{}': {}", decoder_->header().command,
+          wire::make_error_code(outcome.error).message());
+      core_->on_frame_dropped(outcome.error, now, actions_);
+      return;
+    case Kind::fatal:
+      log(spdlog::level::warn, "fatal frame '{}': {}", decoder_->header().command,
+          wire::make_error_code(outcome.error).message());
+      core_->on_frame_fatal(outcome.error, actions_);
+      return;
+    case Kind::stream_begin: {
+      messages_in_.fetch_add(1, std::memory_order_relaxed);
+      const auto& header = decoder_->header();
+      // A streamed payload before the handshake is a message before version/verack: the core
+      // scores it; its bytes are skipped.
+      stream_admitted_ = core_->handshake_complete();
+      if (!stream_admitted_) {
+        core_->on_message(wire::UnknownMessage{header.command, {}}, now, actions_);
+        return;
+      }
+      emit(PayloadChunk{header.command, header.payload_length, {}, true, false, true});
+      return;
+    }
+    case Kind::stream_chunk:
+      if (stream_admitted_) {
+        const auto& header = decoder_->header();
+        emit(PayloadChunk{header.command, header.payload_length, decoder_->chunk(), false, false,
+                          true});
+      }
+      return;
+    case Kind::stream_end: {
+      const auto& header = decoder_->header();
+      const bool ok = outcome.error == wire::Error::ok;
+      if (stream_admitted_) {
+        emit(PayloadChunk{header.command, header.payload_length, {}, false, true, ok});
+      }
+      if (!ok) core_->on_frame_dropped(outcome.error, now, actions_);
+      stream_admitted_ = false;
+      return;
+    }
+  }
+}
+
+void PeerConnection::handle_frame() {
+  messages_in_.fetch_add(1, std::memory_order_relaxed);
+  const auto& command = decoder_->header().command;
+  const TimePoint now = Clock::now();
+  auto message = wire::decode_payload(command, decoder_->payload());
+  if (!message) {
+    log(spdlog::level::debug, "could not decode '{}': {}", command, message.error().message());
+    core_->on_decode_error(command, static_cast<wire::Error>(message.error().value()), now,
+                           actions_);
+    return;
+  }
+  log(spdlog::level::trace, "recv {}", describe(*message));
+  core_->on_message(std::move(*message), now, actions_);
+}
+
+void PeerConnection::execute_actions() {
+  if (!core_) return;
+  // Executing an action may not add actions (the core is not called from here), so a plain
+  // index loop is safe; the vector is reused across calls.
+  for (std::size_t i = 0; i < actions_.size(); ++i) {
+    std::visit(
+        Overloaded{
+            [&](SendMessage& a) { enqueue(a.message, a.priority); },
+            [&](Disconnect& a) {
+              // Flush what the core queued just before (a reject, the over-capacity verack).
+              stop(a.reason, a.detail, true);
+            },
+            [&](Ban& a) {
+              log(spdlog::level::warn, "ban requested: {} ({})", to_string(a.reason), a.detail);
+              emit(BanRequested{a.reason, a.detail, a.ban_duration});
+              stop(a.reason, a.detail, false);
+            },
+            [&](HandshakeCompleted& a) {
+              if (our_nonce_ != 0) {
+                nonces_->release(our_nonce_);
+                our_nonce_ = 0;
+              }
+              decoder_->set_allow_extended(a.peer_version.version >= net::kExtendedPayloadVersion);
+              log(spdlog::level::info,
+                  "handshake complete: version {} services {:#x} ua '{}' height {}",
+                  a.peer_version.version, a.peer_version.services, a.peer_version.user_agent,
+                  a.peer_version.start_height);
+              set_state(PeerState::connected);
+              emit(HandshakeDone{a.peer_version});
+            },
+            [&](Deliver& a) {
+              if (auto* unknown = std::get_if<wire::UnknownMessage>(&a.message)) {
+                auto it = config_.unknown_command_handlers.find(unknown->command);
+                if (it != config_.unknown_command_handlers.end() && it->second) {
+                  it->second(*unknown);
+                }
+              }
+              log(spdlog::level::debug, "recv {}", describe(a.message));
+              emit(MessageReceived{std::move(a.message)});
+            },
+            [&](Misbehaved& a) {
+              log(spdlog::level::info, "misbehaving +{} (score {}): {}", a.points, a.score,
+                  a.reason);
+              emit(Misbehaviour{a.points, a.score, a.reason});
+            },
+            [&](Ignored& a) {
+              log(spdlog::level::debug, "ignored {}: {}", a.command.empty() ? "frame" : a.command,
+                  a.why);
+            },
+        },
+        actions_[i]);
+  }
+  actions_.clear();
+  const auto stats = core_->ping_stats();
+  if (stats.last_rtt) {
+    last_ping_us_.store(
+        std::chrono::duration_cast<std::chrono::microseconds>(*stats.last_rtt).count(),
+        std::memory_order_relaxed);
+  }
+  if (stats.min_rtt) {
+    min_ping_us_.store(
+        std::chrono::duration_cast<std::chrono::microseconds>(*stats.min_rtt).count(),
+        std::memory_order_relaxed);
+  }
+  rearm_timer();
+}
+
+void PeerConnection::enqueue(const wire::Message& message, bool priority) {
+  if (stopping_) return;
+  const auto command = wire::command_of(message);
+  wire::Bytes payload = wire::encode_payload(message);
+  wire::SendOptions options;
+  options.peer_version = core_->negotiated_version();
+  options.peer_max_payload = core_->peer_max_recv_payload();
+  wire::Bytes frame;
+  if (auto r = wire::append_frame(frame, config_.network.magic, command, payload, options); !r) {
+    log(spdlog::level::warn, "cannot send '{}': {}", command, r.error().message());
+    emit(SendRefused{std::string(command), r.error().message()});
+    return;
+  }
+  log(spdlog::level::trace, "send {}", describe(message));
+  const bool control = priority || is_priority_command(command);
+  if (!queue_.push(std::move(frame), control ? SendQueue::Lane::control : SendQueue::Lane::bulk)) {
+    log(spdlog::level::warn, "send queue full ({} bytes); closing", queue_.bytes());
+    stop(DisconnectReason::send_queue_full, "peer does not read", false);
+    return;
+  }
+  messages_out_.fetch_add(1, std::memory_order_relaxed);
+  writer_wake_.cancel();
+}
+
+asio::awaitable<void> PeerConnection::write_loop() {
+  std::vector<wire::Bytes> batch;
+  std::vector<asio::const_buffer> buffers;
+  for (;;) {
+    if (stopping_) co_return;
+    if (queue_.empty()) {
+      if (closing_) {
+        stop(stop_reason_.value_or(DisconnectReason::local_request), stop_detail_, false);
+        co_return;
+      }
+      writer_wake_.expires_at(TimePoint::max());
+      co_await writer_wake_.async_wait(kUseTuple);
+      continue;
+    }
+    batch.clear();
+    buffers.clear();
+    queue_.take_batch(batch, kMaxWriteBatch);
+    for (const auto& frame : batch)
+      buffers.emplace_back(asio::buffer(frame));
+    auto [ec, n] = co_await asio::async_write(socket_, buffers, kUseTuple);
+    if (ec) {
+      if (ec != asio::error::operation_aborted) {
+        stop(DisconnectReason::network_error, ec.message(), false);
+      }
+      co_return;
+    }
+    bytes_out_.fetch_add(n, std::memory_order_relaxed);
+    if (core_) core_->on_bytes_sent(Clock::now());
+    if (!queue_.above_high_watermark()) reader_wake_.cancel();
+  }
+}
+
+asio::awaitable<void> PeerConnection::timer_loop() {
+  while (!stopping_) {
+    auto [ec] = co_await core_timer_.async_wait(kUseTuple);
+    if (stopping_) co_return;
+    const TimePoint now = Clock::now();
+    if (closing_) {
+      if (!ec && now >= core_timer_.expiry()) {
+        stop(stop_reason_.value_or(DisconnectReason::local_request), "close linger expired", false);
+        co_return;
+      }
+      continue;
+    }
+    if (now >= core_->next_deadline()) {
+      core_->on_timer(now, actions_);
+      execute_actions();
+    } else {
+      rearm_timer();
+    }
+  }
+}
+
+void PeerConnection::rearm_timer() {
+  if (!core_ || stopping_ || closing_) return;
+  const TimePoint deadline = core_->next_deadline();
+  // Only pull the timer earlier: a later deadline is handled when the early one fires.
+  if (deadline < core_timer_.expiry() || core_timer_.expiry() <= Clock::now()) {
+    core_timer_.expires_at(deadline);
+  }
+}
+
+void PeerConnection::stop(DisconnectReason reason, std::string detail, bool flush) {
+  if (!stop_reason_) {
+    stop_reason_ = reason;
+    stop_detail_ = std::move(detail);
+    log(is_failure(reason) ? spdlog::level::info : spdlog::level::warn, "closing: {} ({})",
+        to_string(reason), stop_detail_);
+  }
+  if (core_ && core_->state() != ConnectionState::closed) {
+    Actions ignored;
+    core_->disconnect(reason, stop_detail_, ignored);
+  }
+  if (flush && !queue_.empty() && !stopping_) {
+    // Polite close: the writer drains the queue, bounded by the linger deadline.
+    closing_ = true;
+    core_timer_.expires_after(config_.close_linger);
+    return;
+  }
+  stopping_ = true;
+  boost::system::error_code ignored;
+  socket_.cancel(ignored);
+  socket_.close(ignored);
+  core_timer_.cancel();
+  writer_wake_.cancel();
+  reader_wake_.cancel();
+}
+
+}  // namespace bsvpeer::conn

@@ -1,0 +1,42 @@
+#include <bsvpeer/conn/send_queue.hpp>
+
+namespace bsvpeer::conn {
+
+bool SendQueue::push(wire::Bytes frame, Lane lane) {
+  if (lane == Lane::control) {
+    if (control_.size() >= limits_.max_control_frames) return false;
+    bytes_ += frame.size();
+    control_.push_back(std::move(frame));
+    return true;
+  }
+  if (bulk_bytes_ + frame.size() > limits_.max_bulk_bytes) return false;
+  bytes_ += frame.size();
+  bulk_bytes_ += frame.size();
+  bulk_.push_back(std::move(frame));
+  return true;
+}
+
+void SendQueue::take_batch(std::vector<wire::Bytes>& out, std::size_t max_batch_bytes) {
+  std::size_t batch = 0;
+  auto drain = [&](std::deque<wire::Bytes>& lane, bool is_bulk) {
+    while (!lane.empty() && (batch == 0 || batch + lane.front().size() <= max_batch_bytes)) {
+      const std::size_t n = lane.front().size();
+      batch += n;
+      bytes_ -= n;
+      if (is_bulk) bulk_bytes_ -= n;
+      out.push_back(std::move(lane.front()));
+      lane.pop_front();
+    }
+  };
+  drain(control_, false);
+  drain(bulk_, true);
+}
+
+void SendQueue::clear() noexcept {
+  control_.clear();
+  bulk_.clear();
+  bytes_ = 0;
+  bulk_bytes_ = 0;
+}
+
+}  // namespace bsvpeer::conn

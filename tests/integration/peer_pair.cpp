@@ -1,0 +1,106 @@
+// Two PeerConnection actors over loopback: outbound <-> inbound.
+#include "support/event_log.hpp"
+#include "support/io_runner.hpp"
+#include "support/test_listener.hpp"
+
+#include <bsvpeer/conn/peer_connection.hpp>
+
+#include <doctest/doctest.h>
+
+using namespace bsvpeer;
+using namespace std::chrono_literals;
+
+namespace {
+
+conn::ConnectionConfig fast_config() {
+  conn::ConnectionConfig c;
+  c.network = net::network_params(net::NetworkId::regtest);
+  c.policy.handshake_timeout = 5s;
+  c.policy.ping_interval = 100ms;
+  c.policy.ping_timeout = 5s;
+  c.connect_timeout = 2s;
+  return c;
+}
+
+bool all_finished(const std::vector<std::shared_ptr<conn::PeerConnection>>& cs) {
+  for (const auto& c : cs) {
+    if (!c->finished()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("outbound and inbound actors handshake, exchange pings and shut down cleanly") {
+  test::IoRunner io(2);
+  test::EventLog events;
+  auto listener =
+      std::make_shared<test::TestListener>(io.context(), fast_config(), events.handler(), 1000);
+  listener->start();
+  auto out = conn::PeerConnection::outbound(io.context().get_executor(), listener->endpoint(),
+                                            fast_config(), events.handler(), nullptr, 1);
+  out->start();
+
+  REQUIRE(events.wait_until([&](const auto& ev) {
+    return test::reached_state(ev, 1, conn::PeerState::connected) &&
+           test::reached_state(ev, 1000, conn::PeerState::connected);
+  }));
+  // Pings every 100 ms both ways; wait until each side has measured a round trip.
+  REQUIRE(events.wait_until([&](const auto&) {
+    auto in = listener->connections();
+    return out->last_ping_us() >= 0 && !in.empty() && in[0]->last_ping_us() >= 0;
+  }));
+  CHECK(out->min_ping_us() >= 0);
+  CHECK(out->min_ping_us() <= out->last_ping_us());
+
+  // The handshake exchanged what SV expects: each side got the other's version fields.
+  bool saw_version = false;
+  for (const auto& e : events.snapshot()) {
+    if (auto* h = std::get_if<conn::HandshakeDone>(&e.body); h && e.peer.id == 1) {
+      saw_version = true;
+      CHECK(h->peer_version.version == 70016);
+      CHECK(h->peer_version.user_agent == conn::kDefaultUserAgent);
+      CHECK_FALSE(h->peer_version.association_id.has_value());
+    }
+  }
+  CHECK(saw_version);
+  // protoconf went both ways and was delivered.
+  CHECK(test::received<wire::Protoconf>(events.snapshot(), 1) == 1);
+  CHECK(test::received<wire::Protoconf>(events.snapshot(), 1000) == 1);
+
+  out->disconnect();
+  REQUIRE(events.wait_until(
+      [&](const auto&) { return out->finished() && all_finished(listener->connections()); }));
+  const auto ev = events.snapshot();
+  auto out_end = test::final_state(ev, 1);
+  REQUIRE(out_end);
+  CHECK(out_end->reason == conn::DisconnectReason::local_request);
+  auto in_end = test::final_state(ev, 1000);
+  REQUIRE(in_end);
+  CHECK(in_end->reason == conn::DisconnectReason::peer_closed);
+  listener->stop();
+}
+
+TEST_CASE("an outbound connection to a closed port fails and restarts within its window") {
+  test::IoRunner io(2);
+  test::EventLog events;
+  // Find a port nobody listens on.
+  boost::asio::ip::tcp::endpoint closed;
+  {
+    boost::asio::ip::tcp::acceptor a(io.context(), {boost::asio::ip::make_address("127.0.0.1"), 0});
+    closed = a.local_endpoint();
+  }
+  auto config = fast_config();
+  config.restart.initial_delay = 10ms;
+  config.restart.max_delay = 50ms;
+  config.restart.max_restarts = 2;
+  auto out = conn::PeerConnection::outbound(io.context().get_executor(), closed, config,
+                                            events.handler(), nullptr, 7);
+  out->start();
+  REQUIRE(events.wait_until([&](const auto&) { return out->finished(); }));
+  CHECK(events.count<conn::RestartScheduled>(7) == 2);
+  auto end = test::final_state(events.snapshot(), 7);
+  REQUIRE(end);
+  CHECK(end->to == conn::PeerState::failed);
+  CHECK(end->reason == conn::DisconnectReason::connect_failed);
+}
