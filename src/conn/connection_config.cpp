@@ -20,11 +20,9 @@ std::optional<std::string> config_error(const ConnectionConfig& config) {
   if (config.send_queue.high_watermark_bytes > config.send_queue.max_bulk_bytes) {
     return "send queue high watermark above its maximum";
   }
-  const auto& r = config.restart;
-  if (r.enabled &&
-      (r.max_restarts < 0 || r.window <= Duration::zero() || r.initial_delay < Duration::zero() ||
-       r.multiplier < 1.0 || r.max_delay < r.initial_delay || r.jitter < 0.0 || r.jitter >= 1.0)) {
-    return "restart policy out of range";
+  if (config.restart.enabled) {
+    if (auto e = config.restart.window.validate()) return "restart window: " + *e;
+    if (auto e = config.restart.backoff.validate()) return "restart backoff: " + *e;
   }
   return std::nullopt;
 }

@@ -1,3 +1,4 @@
+#include <bsvpeer/conn/failure_kind_of.hpp>
 #include <bsvpeer/conn/peer_connection.hpp>
 #include <bsvpeer/net/protocol.hpp>
 #include <bsvpeer/wire/frame.hpp>
@@ -115,6 +116,10 @@ PeerConnection::PeerConnection(Private, asio::any_io_executor strand, tcp::socke
       core_timer_(strand_),
       writer_wake_(strand_),
       reader_wake_(strand_) {
+  if (identity_.direction == Direction::outbound && config_.restart.enabled) {
+    restart_window_.emplace(Direction::outbound, config_.restart.window);
+    restart_backoff_.emplace(config_.restart.backoff);
+  }
   log_prefix_ = endpoint_text(identity_.endpoint) + " " +
                 (identity_.direction == Direction::outbound ? "out" : "in") + " #" +
                 std::to_string(identity_.id);
@@ -265,7 +270,6 @@ void PeerConnection::reset_session() {
 }
 
 asio::awaitable<void> PeerConnection::run() {
-  int restart_count = 0;
   for (;;) {
     std::optional<DisconnectReason> failure;
     if (identity_.direction == Direction::outbound) failure = co_await connect();
@@ -282,22 +286,24 @@ asio::awaitable<void> PeerConnection::run() {
     }
 
     const bool failed = is_failure(*failure);
-    const bool may_restart = identity_.direction == Direction::outbound && failed && !user_stop_ &&
-                             config_.restart.enabled;
     const TimePoint now = Clock::now();
-    std::erase_if(restarts_,
-                  [&](const auto& r) { return now - r.first >= config_.restart.window; });
-    if (!may_restart || static_cast<int>(restarts_.size()) >= config_.restart.max_restarts) {
+    const auto kind = failure_kind_of(*failure);
+    std::optional<Duration> delay;
+    if (restart_window_ && restart_backoff_ && kind && !user_stop_ &&
+        restart_window_->try_restart(*kind, now) == RestartVerdict::restart) {
+      const auto decision = restart_backoff_->record_failure(*kind, now);
+      if (decision.action == BackoffAction::retry) delay = decision.eligible_at - now;
+    }
+    if (!delay) {
       finish(failed ? PeerState::failed : PeerState::rejected, *failure);
       co_return;
     }
     set_state(PeerState::disconnected, *failure, stop_detail_);
-    const Duration delay = restart_delay(static_cast<int>(restarts_.size()));
-    restarts_.emplace_back(now, ++restart_count);
-    emit(RestartScheduled{delay, restart_count});
+    const auto restart_count = static_cast<int>(restart_window_->total_restarts());
+    emit(RestartScheduled{*delay, restart_count});
     log(spdlog::level::info, "restart {} in {} ms", restart_count,
-        std::chrono::duration_cast<std::chrono::milliseconds>(delay).count());
-    core_timer_.expires_after(delay);
+        std::chrono::duration_cast<std::chrono::milliseconds>(*delay).count());
+    core_timer_.expires_after(*delay);
     co_await core_timer_.async_wait(kUseTuple);
     if (user_stop_) {
       stop_detail_ = "requested";
@@ -313,17 +319,6 @@ void PeerConnection::finish(PeerState final_state, DisconnectReason reason) {
   // Set before the last event, so a subscriber that sees it also sees finished().
   finished_.store(true, std::memory_order_release);
   set_state(final_state, reason, stop_detail_);
-}
-
-Duration PeerConnection::restart_delay(int restart_number) {
-  const auto& r = config_.restart;
-  double d = std::chrono::duration<double>(r.initial_delay).count();
-  for (int i = 0; i < restart_number; ++i)
-    d *= r.multiplier;
-  d = std::min(d, std::chrono::duration<double>(r.max_delay).count());
-  std::uniform_real_distribution<double> jitter(1.0 - r.jitter, 1.0 + r.jitter);
-  d *= jitter(rng_);
-  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(d));
 }
 
 asio::awaitable<std::optional<DisconnectReason>> PeerConnection::connect() {
@@ -487,6 +482,7 @@ void PeerConnection::execute_actions() {
                   "handshake complete: version {} services {:#x} ua '{}' height {}",
                   a.peer_version.version, a.peer_version.services, a.peer_version.user_agent,
                   a.peer_version.start_height);
+              if (restart_backoff_) restart_backoff_->record_success();
               set_state(PeerState::connected);
               emit(HandshakeDone{a.peer_version});
             },

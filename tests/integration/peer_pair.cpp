@@ -91,9 +91,9 @@ TEST_CASE("an outbound connection to a closed port fails and restarts within its
     closed = a.local_endpoint();
   }
   auto config = fast_config();
-  config.restart.initial_delay = 10ms;
-  config.restart.max_delay = 50ms;
-  config.restart.max_restarts = 2;
+  config.restart.backoff.initial_delay = 10ms;
+  config.restart.backoff.max_delay = 50ms;
+  config.restart.window.max_restarts = 2;
   auto out = conn::PeerConnection::outbound(io.context().get_executor(), closed, config,
                                             events.handler(), nullptr, 7);
   out->start();

@@ -1,8 +1,10 @@
 #pragma once
 // Configuration of one PeerConnection actor: the network, the protocol policy of the pure
 // core, socket-level timeouts, queue bounds, restart rules, logging and user handlers.
+#include <bsvpeer/conn/backoff.hpp>
 #include <bsvpeer/conn/clock.hpp>
 #include <bsvpeer/conn/connection_policy.hpp>
+#include <bsvpeer/conn/restart_window.hpp>
 #include <bsvpeer/conn/send_queue.hpp>
 #include <bsvpeer/net/network.hpp>
 #include <bsvpeer/wire/limits.hpp>
@@ -21,16 +23,16 @@ namespace bsvpeer::conn {
 inline constexpr const char* kDefaultUserAgent = "/bsvpeer:0.1.0/";
 
 struct RestartPolicy {
-  // Outbound connections lost to a network failure dial again, at most `max_restarts` times
-  // per `window`; inbound connections never do.
+  // Outbound connections lost to a network failure dial again, at most
+  // window.max_restarts times per window.window, each after a Backoff delay; inbound
+  // connections never do.
   bool enabled = true;
-  int max_restarts = 3;
-  Duration window = std::chrono::minutes(10);
-  // Delay before restart number n (0-based): initial * multiplier^n, capped, with jitter.
-  Duration initial_delay = std::chrono::seconds(1);
-  double multiplier = 2.0;
-  Duration max_delay = std::chrono::minutes(1);
-  double jitter = 0.2;  // +-20 %
+  RestartWindowConfig window;
+  BackoffConfig backoff = [] {
+    BackoffConfig b;
+    b.max_delay = std::chrono::minutes(1);
+    return b;
+  }();
 };
 
 // Called on the connection's strand for unknown commands registered by the user.

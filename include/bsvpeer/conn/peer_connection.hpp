@@ -6,11 +6,13 @@
 // Reading, writing and timekeeping are three coroutines joined with `||` (style.md §1a): the
 // first to end cancels the others; then the socket closes, and an outbound connection lost to a
 // network failure may dial again within its RestartPolicy.
+#include <bsvpeer/conn/backoff.hpp>
 #include <bsvpeer/conn/connection_config.hpp>
 #include <bsvpeer/conn/connection_core.hpp>
 #include <bsvpeer/conn/connection_event.hpp>
 #include <bsvpeer/conn/nonce_registry.hpp>
 #include <bsvpeer/conn/peer_state.hpp>
+#include <bsvpeer/conn/restart_window.hpp>
 #include <bsvpeer/conn/send_queue.hpp>
 #include <bsvpeer/wire/frame_decoder.hpp>
 
@@ -112,7 +114,6 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   void finish(PeerState final_state, DisconnectReason reason);
   wire::Version make_our_version();
   void reset_session();
-  Duration restart_delay(int restart_number);
 
   template <class... Args>
   void log(spdlog::level::level_enum level, fmt::format_string<Args...> fmt, Args&&... args);
@@ -142,7 +143,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   std::string stop_detail_;
   bool streaming_ = false;  // inside a streamed payload
   bool stream_admitted_ = false;
-  std::vector<std::pair<TimePoint, int>> restarts_;
+  std::optional<RestartWindow> restart_window_;  // outbound only
+  std::optional<Backoff> restart_backoff_;
   std::mt19937_64 rng_{std::random_device{}()};
 
   std::atomic<PeerState> state_{PeerState::disconnected};
