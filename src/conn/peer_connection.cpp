@@ -613,8 +613,10 @@ void PeerConnection::stop(DisconnectReason reason, std::string detail, bool flus
   if (!stop_reason_) {
     stop_reason_ = reason;
     stop_detail_ = std::move(detail);
-    log(is_failure(reason) ? spdlog::level::info : spdlog::level::warn, "closing: {} ({})",
-        to_string(reason), stop_detail_);
+    // Peer faults are warnings; network trouble and our own decisions are routine.
+    const bool ours = !failure_kind_of(reason).has_value();
+    log(is_failure(reason) || ours ? spdlog::level::info : spdlog::level::warn,
+        "closing: {} ({})", to_string(reason), stop_detail_);
   }
   if (core_ && core_->state() != ConnectionState::closed) {
     Actions ignored;
