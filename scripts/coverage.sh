@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Line coverage of src/ from the unit and integration tests (gcov + gcovr).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh --with-tests
+cmake --preset coverage >/dev/null
+cmake --build --preset coverage
+find build/coverage -name '*.gcda' -delete
+ctest --preset coverage -j2 || true
+gcovr -r . build/coverage --filter 'src/' --exclude 'src/bsvpeer/' --exclude 'src/bsvcrawl/' \
+  --print-summary -o build/coverage/coverage.txt
+tail -n 5 build/coverage/coverage.txt

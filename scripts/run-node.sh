@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds a release bsvpeer and starts it with sensible defaults:
+# regtest, listening on 127.0.0.1 (loopback only until you choose otherwise). Any arguments
+# replace the defaults, e.g.:  bash scripts/run-node.sh -testnet -connect=203.0.113.5
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+cmake --preset release -DBSVPEER_BUILD_BENCHES=OFF >/dev/null
+cmake --build --preset release --target bsvpeer_program
+args=("$@")
+[ ${#args[@]} -eq 0 ] && args=(-regtest -listen -bind=127.0.0.1)
+exec build/release/src/bsvpeer/bsvpeer "${args[@]}"
