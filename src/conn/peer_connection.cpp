@@ -323,6 +323,15 @@ void PeerConnection::finish(PeerState final_state, DisconnectReason reason) {
 
 asio::awaitable<std::optional<DisconnectReason>> PeerConnection::connect() {
   set_state(PeerState::connecting);
+  if (config_.local_address) {
+    boost::system::error_code ec;
+    socket_.open(identity_.endpoint.protocol(), ec);
+    if (!ec) socket_.bind(tcp::endpoint(*config_.local_address, 0), ec);
+    if (ec) {
+      stop_detail_ = "cannot bind the local address: " + ec.message();
+      co_return DisconnectReason::connect_failed;
+    }
+  }
   asio::steady_timer deadline(strand_);
   deadline.expires_after(config_.connect_timeout);
   auto result = co_await (socket_.async_connect(identity_.endpoint, kUseTuple) ||
@@ -615,8 +624,8 @@ void PeerConnection::stop(DisconnectReason reason, std::string detail, bool flus
     stop_detail_ = std::move(detail);
     // Peer faults are warnings; network trouble and our own decisions are routine.
     const bool ours = !failure_kind_of(reason).has_value();
-    log(is_failure(reason) || ours ? spdlog::level::info : spdlog::level::warn,
-        "closing: {} ({})", to_string(reason), stop_detail_);
+    log(is_failure(reason) || ours ? spdlog::level::info : spdlog::level::warn, "closing: {} ({})",
+        to_string(reason), stop_detail_);
   }
   if (core_ && core_->state() != ConnectionState::closed) {
     Actions ignored;

@@ -10,12 +10,14 @@
 #include <bsvpeer/wire/limits.hpp>
 #include <bsvpeer/wire/message.hpp>
 
+#include <boost/asio/ip/address.hpp>
 #include <spdlog/logger.h>
 
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace bsvpeer::conn {
@@ -46,6 +48,8 @@ struct ConnectionConfig {
   // Block-like payloads above this are delivered as PayloadChunk events, never buffered whole.
   std::uint64_t stream_threshold = 32ull << 20;
   Duration connect_timeout = std::chrono::seconds(5);  // SV's -timeout
+  // Source address of outbound sockets (e.g. each node of a local mesh on its own 127.0.0.x).
+  std::optional<boost::asio::ip::address> local_address;
   // How long a polite close (reject, over-capacity) may take to flush queued frames.
   Duration close_linger = std::chrono::seconds(2);
   SendQueueLimits send_queue;
