@@ -1,0 +1,116 @@
+#pragma once
+// The Manager: one actor (its own strand) that owns the node's connections. It reserves a
+// slot before a PeerConnection exists (released exactly once, whatever happens), dials peers by
+// policy (normal: store + DNS + gossip; fixed: a given list), keeps manual peers connected,
+// accepts inbound connections, bans, relays addresses and inventory, watches the network's
+// health, persists the PeerStore, and fans every event out through the EventHub.
+#include <bsvpeer/conn/nonce_registry.hpp>
+#include <bsvpeer/conn/peer_connection.hpp>
+#include <bsvpeer/node/event_hub.hpp>
+#include <bsvpeer/node/manager_config.hpp>
+#include <bsvpeer/peer/peer_store.hpp>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bsvpeer::node {
+
+// One connection as snapshot() reports it (getpeerinfo's source).
+struct PeerInfo {
+  conn::PeerIdentity identity;
+  conn::PeerState state = conn::PeerState::disconnected;
+  bool manual = false;
+  std::string user_agent;
+  std::int32_t version = 0;
+  std::uint64_t services = 0;
+  std::int32_t start_height = 0;
+  std::uint64_t bytes_sent = 0;
+  std::uint64_t bytes_received = 0;
+  std::int64_t last_ping_us = -1;
+  std::int64_t min_ping_us = -1;
+  std::int64_t connected_since = 0;  // unix seconds
+  int misbehaviour = 0;
+};
+
+struct HealthSnapshot {
+  std::size_t inbound = 0;
+  std::size_t outbound = 0;  // automatic + manual
+  std::size_t handshaked = 0;
+  peer::StatusCounts store;
+  std::uint64_t messages_in = 0;
+  std::uint64_t messages_out = 0;
+  std::uint64_t bytes_in = 0;
+  std::uint64_t bytes_out = 0;
+  std::int64_t mean_ping_us = -1;
+  std::int64_t min_ping_us = -1;
+  bool isolated = false;
+};
+
+class Manager : public std::enable_shared_from_this<Manager> {
+ public:
+  using tcp = boost::asio::ip::tcp;
+
+  // Throws std::invalid_argument when manager_config_error(config) says why; validate user
+  // input first. `store` may be shared with other users (crawler, RPC); null: a fresh one.
+  static std::shared_ptr<Manager> create(boost::asio::any_io_executor executor,
+                                         ManagerConfig config,
+                                         std::shared_ptr<peer::PeerStore> store = nullptr);
+  ~Manager();
+
+  void start();
+  // Graceful and bounded: stops accepting, closes every connection, persists the store, then
+  // calls `done` (on the manager's strand), at the latest after config.shutdown_timeout.
+  void shutdown(std::function<void()> done = {});
+  // For a thread outside the io_context: shutdown() and wait for it (bounded).
+  void shutdown_and_wait();
+
+  // Validated here, applied on the strand: slot limits, connection settings for live and new
+  // connections, listener endpoints (restarted when they change), target changes.
+  std::optional<std::string> update_config(ManagerConfig config);
+
+  std::shared_ptr<Subscription> subscribe(EventFilter filter = EventFilter::all,
+                                          std::size_t capacity = 0 /* config default */);
+
+  // Commands, posted to the manager's strand.
+  void send_message(std::uint64_t peer_id, wire::Message message);
+  void broadcast(wire::Message message);  // every handshaked peer; inv deduplicated per peer
+  void add_peer(const tcp::endpoint& endpoint, peer::PeerSource source);
+  void add_manual_peer(const tcp::endpoint& endpoint);  // like RPC addnode add
+  void remove_manual_peer(const tcp::endpoint& endpoint);
+  void disconnect(std::uint64_t peer_id);
+  // Bans `ip` (every port) until now + duration and closes its connections.
+  std::optional<std::string> ban(const std::string& ip, const std::string& reason,
+                                 std::chrono::seconds duration);
+  std::optional<std::string> unban(const std::string& ip);
+  // Ping every handshaked peer now (RPC ping).
+  void ping_all();
+
+  // Readable from any thread.
+  std::size_t connection_count() const noexcept;
+  std::size_t handshaked_count() const noexcept;
+  std::vector<PeerInfo> peers() const;
+  HealthSnapshot health() const;
+  std::shared_ptr<peer::PeerStore> store() const noexcept { return store_; }
+  std::vector<tcp::endpoint> listening_endpoints() const;
+  std::size_t slot_high_water() const noexcept;
+
+  struct Impl;
+
+ private:
+  Manager(boost::asio::any_io_executor executor, ManagerConfig config,
+          std::shared_ptr<peer::PeerStore> store);
+
+  std::shared_ptr<peer::PeerStore> store_;
+  // Shared with the handlers it posts, so work in flight never outlives its state.
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace bsvpeer::node

@@ -1,0 +1,947 @@
+#include <bsvpeer/conn/failure_kind_of.hpp>
+#include <bsvpeer/node/addr_filter.hpp>
+#include <bsvpeer/node/known_inventory.hpp>
+#include <bsvpeer/node/listener.hpp>
+#include <bsvpeer/node/manager.hpp>
+#include <bsvpeer/node/netgroup.hpp>
+#include <bsvpeer/node/network_health.hpp>
+#include <bsvpeer/node/peer_selector.hpp>
+#include <bsvpeer/node/slot_pool.hpp>
+#include <bsvpeer/peer/peer_endpoint.hpp>
+#include <bsvpeer/peer/peer_store_file.hpp>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <fmt/ostream.h>
+#include <spdlog/sinks/null_sink.h>
+
+#include <chrono>
+#include <future>
+#include <map>
+#include <random>
+#include <set>
+#include <stdexcept>
+
+namespace bsvpeer::node {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string ip_text(const asio::ip::address& a) {
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
+  }
+  return a.to_string();
+}
+
+// Over-capacity inbound connections handshaked politely at once; beyond, refused at accept.
+constexpr std::size_t kMaxPoliteRejections = 16;
+
+std::shared_ptr<spdlog::logger> null_logger() {
+  static auto logger = std::make_shared<spdlog::logger>(
+      "bsvpeer-null", std::make_shared<spdlog::sinks::null_sink_mt>());
+  return logger;
+}
+
+// An IP or CIDR of the inbound allowlist.
+struct AllowEntry {
+  asio::ip::address network;
+  unsigned prefix = 0;
+
+  bool contains(const asio::ip::address& a) const {
+    auto as_v6 = [](const asio::ip::address& x) {
+      return x.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, x.to_v4()) : x.to_v6();
+    };
+    const auto n = as_v6(network).to_bytes();
+    const auto b = as_v6(a).to_bytes();
+    const unsigned bits = network.is_v4() ? prefix + 96 : prefix;
+    for (unsigned i = 0; i < bits; ++i) {
+      const unsigned byte = i / 8, bit = 7 - i % 8;
+      if (((n[byte] >> bit) & 1) != ((b[byte] >> bit) & 1)) return false;
+    }
+    return true;
+  }
+};
+
+std::optional<AllowEntry> parse_allow_entry(const std::string& text) {
+  const auto slash = text.find('/');
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(text.substr(0, slash), ec);
+  if (ec) return std::nullopt;
+  const unsigned max = addr.is_v4() ? 32 : 128;
+  unsigned prefix = max;
+  if (slash != std::string::npos) {
+    try {
+      prefix = static_cast<unsigned>(std::stoul(text.substr(slash + 1)));
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    if (prefix > max) return std::nullopt;
+  }
+  return AllowEntry{addr, prefix};
+}
+
+}  // namespace
+
+struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
+  struct Live {
+    std::shared_ptr<conn::PeerConnection> connection;
+    std::optional<SlotToken> slot;
+    SlotKind kind = SlotKind::inbound;
+    std::string store_id;  // empty when the peer is not in the store
+    std::string ip;
+    bool handshaked = false;
+    bool getaddr_answered = false;
+    wire::Version version;
+    std::int64_t connected_since = 0;
+    KnownInventory known_inventory;
+  };
+
+  Impl(asio::any_io_executor executor, ManagerConfig cfg, std::shared_ptr<peer::PeerStore> st)
+      : io(executor),
+        strand(asio::make_strand(executor)),
+        config(std::move(cfg)),
+        network_magic(config.connection.network.magic),
+        shutdown_timeout(config.shutdown_timeout),
+        event_queue_capacity(config.event_queue_capacity),
+        store(std::move(st)),
+        log(config.logger ? config.logger : null_logger()),
+        slots(SlotLimits{config.max_connections, config.target_outbound, config.max_manual}),
+        nonces(std::make_shared<conn::NonceRegistry>()),
+        fill_timer(strand),
+        persist_timer(strand),
+        manual_timer(strand),
+        health_timer(strand),
+        selector(PeerSelectorOptions{config.one_outbound_per_netgroup, true}),
+        health(NetworkHealthConfig{
+            config.min_connected_peers,
+            std::chrono::duration_cast<conn::Duration>(config.isolation_grace)}) {
+    for (const auto& e : config.inbound_allowlist) {
+      if (auto a = parse_allow_entry(e)) allowlist.push_back(*a);
+    }
+  }
+
+  // --- lifecycle ------------------------------------------------------------------------
+
+  void start() {
+    if (!config.store_path.empty()) {
+      peer::PeerStoreFileOptions opts;
+      opts.logger = log;
+      store_file.emplace(config.store_path, config.connection.network.id, opts);
+      const auto report = store_file->load(*store, unix_now());
+      log->info("peer store {}: {} ({} records, {} skipped){}", config.store_path.string(),
+                peer::to_string(report.outcome), report.loaded_records, report.skipped_records,
+                report.detail.empty() ? "" : ": " + report.detail);
+    }
+    for (const auto& ep : config.manual_peers)
+      manual.insert(ep);
+    if (config.mode == OutboundMode::fixed) {
+      for (const auto& ep : config.fixed_peers)
+        manual.insert(ep);
+    }
+    if (config.listen) start_listeners();
+    schedule_persist();
+    schedule_manual();
+    evaluate_health();
+    fill_outbound();
+  }
+
+  void start_listeners() {
+    auto endpoints = config.listen_endpoints;
+    if (endpoints.empty()) {
+      endpoints.emplace_back(asio::ip::address_v6::any(), config.connection.network.default_port);
+    }
+    for (const auto& ep : endpoints) {
+      auto self = shared_from_this();
+      auto listener = std::make_shared<Listener>(
+          io, ep,
+          [self](tcp::socket s) {
+            asio::post(self->strand,
+                       [self, s = std::move(s)]() mutable { self->on_accept(std::move(s)); });
+          },
+          [self](bool up, const tcp::endpoint& bound, const std::string& why) {
+            asio::post(self->strand, [self, up, bound, why] {
+              if (up) {
+                std::lock_guard lock(self->info_mutex);
+                self->bound_endpoints.push_back(bound);
+                self->hub.publish(ListenerUp{bound});
+              } else {
+                {
+                  std::lock_guard lock(self->info_mutex);
+                  std::erase(self->bound_endpoints, bound);
+                }
+                self->hub.publish(ListenerDown{bound, why});
+              }
+            });
+          },
+          log, config.listen_retry);
+      listener->start();
+      listeners.push_back(listener);
+    }
+  }
+
+  void stop_listeners() {
+    for (auto& l : listeners)
+      l->stop();
+    listeners.clear();
+  }
+
+  void shutdown(std::function<void()> done) {
+    if (stopping) {
+      if (done) shutdown_waiters.push_back(std::move(done));
+      return;
+    }
+    stopping = true;
+    if (done) shutdown_waiters.push_back(std::move(done));
+    stop_listeners();
+    fill_timer.cancel();
+    manual_timer.cancel();
+    health_timer.cancel();
+    persist_timer.cancel();
+    for (auto& [id, live] : connections)
+      live.connection->disconnect(conn::DisconnectReason::shutdown);
+    shutdown_deadline = conn::Clock::now() + config.shutdown_timeout;
+    check_shutdown_done();
+  }
+
+  void check_shutdown_done() {
+    if (!stopping || shutdown_finished) return;
+    const bool all_done = connections.empty();
+    if (!all_done && conn::Clock::now() < shutdown_deadline) {
+      // Connections report their end through events; this timer only bounds the wait.
+      fill_timer.expires_after(std::chrono::milliseconds(20));
+      fill_timer.async_wait([self = shared_from_this()](const boost::system::error_code&) {
+        self->check_shutdown_done();
+      });
+      return;
+    }
+    if (!all_done) {
+      log->warn("shutdown: {} connections still open after the timeout; dropping them",
+                connections.size());
+      connections.clear();
+      update_counts();
+    }
+    shutdown_finished = true;
+    persist(true);
+    auto waiters = std::move(shutdown_waiters);
+    for (auto& w : waiters)
+      w();
+  }
+
+  // --- persistence ----------------------------------------------------------------------
+
+  void schedule_persist() {
+    if (!store_file || stopping) return;
+    persist_timer.expires_after(config.persist_interval);
+    persist_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->stopping) return;
+      self->persist(false);
+      self->schedule_persist();
+    });
+  }
+
+  void persist(bool force) {
+    if (!store_file) return;
+    if (!force && store->generation() == saved_generation) return;
+    auto r = store_file->save(*store, unix_now());
+    if (r) {
+      saved_generation = *r;
+    } else {
+      log->warn("could not save the peer store: {}", r.error().message());
+    }
+  }
+
+  // --- outbound -------------------------------------------------------------------------
+
+  std::set<tcp::endpoint> busy_endpoints() const {
+    std::set<tcp::endpoint> busy;
+    for (const auto& [id, live] : connections) {
+      if (live.connection->direction() == conn::Direction::outbound) {
+        busy.insert(live.connection->endpoint());
+      }
+    }
+    return busy;
+  }
+
+  void fill_outbound() {
+    if (stopping) return;
+    if (config.mode == OutboundMode::normal) {
+      const auto now = unix_now();
+      const auto steady_now = conn::Clock::now();
+      const std::size_t want = slots.available(SlotKind::outbound);
+      if (want == 0) return;
+      std::set<peer::PeerEndpoint> busy;
+      std::set<NetGroup> groups;
+      for (const auto& [id, live] : connections) {
+        if (live.connection->direction() != conn::Direction::outbound) continue;
+        const auto& ep = live.connection->endpoint();
+        if (auto pe = peer::make_peer_endpoint(live.ip, ep.port())) busy.insert(*pe);
+        if (live.kind == SlotKind::outbound) groups.insert(netgroup_of(ep.address()));
+      }
+      const auto records = store->snapshot();
+      SelectionRequest request;
+      request.peers = records;
+      request.busy = &busy;
+      request.outbound_netgroups = &groups;
+      request.now = now;
+      request.inaccessible_eligible = [&](const peer::PeerRecord& r) {
+        auto it = backoffs.find(r.id);
+        return it == backoffs.end() || it->second.eligible(steady_now);
+      };
+      // Extra candidates stand in for peers still waiting out their own backoff.
+      request.max_count = want + std::min<std::size_t>(backoffs.size(), 64);
+      auto candidates = selector.select(request);
+      for (const auto& record : candidates) {
+        boost::system::error_code ec;
+        auto address = asio::ip::make_address(record.ip, ec);
+        if (ec) continue;
+        // Not yet eligible by its own backoff: skip (the selector asked only for Inaccessible).
+        auto it = backoffs.find(record.id);
+        if (it != backoffs.end() && !it->second.eligible(steady_now)) continue;
+        auto token = slots.try_reserve(SlotKind::outbound);
+        if (!token) break;
+        dial(tcp::endpoint(address, record.port), SlotKind::outbound, std::move(*token), record.id);
+      }
+      schedule_refill();
+    }
+  }
+
+  // Refills on events; this timer only covers peers whose backoff elapses later.
+  void schedule_refill() {
+    if (stopping || config.mode != OutboundMode::normal) return;
+    if (slots.available(SlotKind::outbound) == 0) return;
+    fill_timer.expires_after(std::chrono::seconds(1));
+    fill_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->fill_outbound();
+    });
+  }
+
+  void schedule_manual() {
+    if (stopping) return;
+    dial_manual_peers();
+    manual_timer.expires_after(config.manual_retry);
+    manual_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (!ec) self->schedule_manual();
+    });
+  }
+
+  void dial_manual_peers() {
+    if (stopping) return;
+    auto busy = busy_endpoints();
+    const auto now = unix_now();
+    for (const auto& ep : manual) {
+      if (busy.count(ep)) continue;
+      if (store->is_ip_banned(ip_text(ep.address()), now)) continue;
+      auto token = slots.try_reserve(SlotKind::manual);
+      if (!token) break;
+      auto added = store->add(ip_text(ep.address()), ep.port(), peer::PeerSource::manual, now);
+      dial(ep, SlotKind::manual, std::move(*token), added ? added->id : std::string());
+    }
+  }
+
+  void dial(const tcp::endpoint& ep, SlotKind kind, SlotToken token, const std::string& store_id) {
+    auto cfg = config.connection;
+    // Manual peers are never punished for misbehaviour in SV; we still close on bans, but
+    // outbound restarts are the Manager's job here (it owns the backoff per peer).
+    cfg.restart.enabled = kind == SlotKind::manual ? false : cfg.restart.enabled;
+    if (config.outbound_bind_address) cfg.local_address = config.outbound_bind_address;
+    const std::uint64_t id = next_id++;
+    auto c = conn::PeerConnection::outbound(io, ep, cfg, event_handler(), nonces, id);
+    Live live;
+    live.connection = c;
+    live.slot.emplace(std::move(token));
+    live.kind = kind;
+    live.store_id = store_id;
+    live.ip = ip_text(ep.address());
+    connections.emplace(id, std::move(live));
+    if (!store_id.empty()) (void)store->mark_attempt(store_id, unix_now());
+    update_counts();
+    c->start();
+  }
+
+  // --- inbound --------------------------------------------------------------------------
+
+  void on_accept(tcp::socket socket) {
+    boost::system::error_code ec;
+    const auto remote = socket.remote_endpoint(ec);
+    if (ec || stopping) return;
+    const std::string ip = ip_text(remote.address());
+    auto refuse = [&](const std::string& why) {
+      log->debug("refused inbound {}: {}", fmt::streamed(remote), why);
+      hub.publish(ConnectionRejected{remote, why});
+      boost::system::error_code ignored;
+      socket.set_option(asio::socket_base::linger(true, 0), ignored);
+      socket.close(ignored);
+    };
+    if (store->is_ip_banned(ip, unix_now())) return refuse("banned");
+    if (!allowlist.empty()) {
+      bool allowed = false;
+      for (const auto& a : allowlist)
+        allowed = allowed || a.contains(remote.address());
+      if (!allowed) return refuse("not on the inbound allowlist");
+    }
+    if (config.max_inbound_per_ip > 0) {
+      std::size_t n = 0;
+      for (const auto& [id, live] : connections) {
+        n += live.kind == SlotKind::inbound && live.ip == ip ? 1 : 0;
+      }
+      if (n >= config.max_inbound_per_ip) return refuse("too many connections from this IP");
+    }
+    if (config.max_accepts_per_second > 0) {
+      const auto now = conn::Clock::now();
+      const double rate = config.max_accepts_per_second;
+      accept_tokens =
+          std::min(rate, accept_tokens +
+                             rate * std::chrono::duration<double>(now - accept_tokens_at).count());
+      accept_tokens_at = now;
+      if (accept_tokens < 1.0) return refuse("accept rate limit");
+      accept_tokens -= 1.0;
+    }
+    // A peer we are dialling or connected to outbound: keep one connection. The one dialled
+    // by the side with the higher listening endpoint wins, so both ends agree.
+    for (const auto& [id, live] : connections) {
+      if (live.connection->direction() != conn::Direction::outbound || live.ip != ip) continue;
+      const auto ours = local_listen_endpoint();
+      if (!ours || !(*ours < live.connection->endpoint())) {
+        return refuse("duplicate of an outbound connection");
+      }
+    }
+    auto token = slots.try_reserve(SlotKind::inbound);
+    auto cfg = config.connection;
+    // No free slot: complete the handshake politely, then close (SV-style over-capacity);
+    // only a few at a time, so a storm of connects cannot grow the node without bound.
+    if (!token) {
+      std::size_t polite = 0;
+      for (const auto& [id, live] : connections)
+        polite += live.slot ? 0 : 1;
+      if (polite >= kMaxPoliteRejections) return refuse("no free slot");
+      cfg.policy.reject_after_handshake = true;
+    }
+    const std::uint64_t id = next_id++;
+    auto c = conn::PeerConnection::inbound(std::move(socket), cfg, event_handler(), nonces, id);
+    Live live;
+    live.connection = c;
+    if (token) live.slot.emplace(std::move(*token));
+    live.kind = SlotKind::inbound;
+    live.ip = ip;
+    connections.emplace(id, std::move(live));
+    update_counts();
+    c->start();
+  }
+
+  std::optional<tcp::endpoint> local_listen_endpoint() const {
+    std::lock_guard lock(info_mutex);
+    if (bound_endpoints.empty()) return std::nullopt;
+    return bound_endpoints.front();
+  }
+
+  // --- events from connections ----------------------------------------------------------
+
+  conn::EventHandler event_handler() {
+    std::weak_ptr<Impl> weak = shared_from_this();
+    return [weak](const conn::ConnectionEvent& e) {
+      // Streamed chunks point into the connection's buffer: not forwarded across strands.
+      if (std::holds_alternative<conn::PayloadChunk>(e.body)) return;
+      auto self = weak.lock();
+      if (!self) return;
+      asio::post(self->strand, [self, e] { self->on_connection_event(e); });
+    };
+  }
+
+  void on_connection_event(const conn::ConnectionEvent& e) {
+    auto it = connections.find(e.peer.id);
+    if (it == connections.end()) return;
+    Live& live = it->second;
+    const auto now = unix_now();
+    std::visit(
+        [&](const auto& body) {
+          using T = std::decay_t<decltype(body)>;
+          if constexpr (std::is_same_v<T, conn::HandshakeDone>) {
+            live.handshaked = true;
+            live.version = body.peer_version;
+            live.connected_since = now;
+            if (live.kind == SlotKind::inbound && live.store_id.empty()) {
+              // Its listening port is a guess: the network's default.
+              if (auto a = store->add(live.ip, config.connection.network.default_port,
+                                      peer::PeerSource::inbound, now)) {
+                live.store_id = a->id;
+              }
+            }
+            if (!live.store_id.empty()) {
+              (void)store->mark_success(live.store_id, body.peer_version.user_agent,
+                                        body.peer_version.services, now);
+              backoffs.erase(live.store_id);
+            }
+            hub.publish(ConnectionEstablished{e.peer, body.peer_version});
+            if (live.kind != SlotKind::inbound && config.getaddr_on_outbound &&
+                config.mode == OutboundMode::normal) {
+              live.connection->send(wire::GetAddr{});
+            }
+            update_counts();
+            evaluate_health();
+          } else if constexpr (std::is_same_v<T, conn::MessageReceived>) {
+            on_message(e.peer, live, body.message);
+          } else if constexpr (std::is_same_v<T, conn::BanRequested>) {
+            const auto until =
+                now + std::chrono::duration_cast<std::chrono::seconds>(body.duration).count();
+            apply_ban(live.ip, std::string(conn::to_string(body.reason)), until);
+          } else if constexpr (std::is_same_v<T, conn::RestartScheduled>) {
+            if (!live.store_id.empty()) (void)store->mark_restart(live.store_id);
+          } else if constexpr (std::is_same_v<T, conn::StateChanged>) {
+            const bool final_state =
+                body.to == conn::PeerState::failed || body.to == conn::PeerState::rejected;
+            if (body.to == conn::PeerState::disconnected && live.handshaked) {
+              live.handshaked = false;  // an outbound restart: lost, may come back
+              hub.publish(ConnectionLost{e.peer, *body.reason, body.detail});
+              update_counts();
+              evaluate_health();
+            }
+            if (final_state) on_connection_end(it, e.peer, body);
+          }
+        },
+        e.body);
+  }
+
+  void on_connection_end(std::map<std::uint64_t, Live>::iterator it, const conn::PeerIdentity& peer,
+                         const conn::StateChanged& change) {
+    Live& live = it->second;
+    const auto reason = change.reason.value_or(conn::DisconnectReason::network_error);
+    if (live.handshaked) {
+      hub.publish(ConnectionLost{peer, reason, change.detail});
+    } else {
+      hub.publish(ConnectionFailed{peer, reason, change.detail});
+    }
+    if (!live.store_id.empty() && live.kind != SlotKind::inbound && !stopping) {
+      record_failure(live.store_id, reason, change.detail, live.handshaked);
+    }
+    // The slot goes back exactly once: the token is destroyed with the entry.
+    connections.erase(it);
+    update_counts();
+    evaluate_health();
+    if (stopping) return;
+    fill_outbound();
+  }
+
+  void record_failure(const std::string& store_id, conn::DisconnectReason reason,
+                      const std::string& detail, bool was_connected) {
+    (void)store->mark_failure(
+        store_id, std::string(conn::to_string(reason)) + (detail.empty() ? "" : ": " + detail));
+    const auto kind = conn::failure_kind_of(reason);
+    if (!kind) return;
+    auto [b, inserted] = backoffs.try_emplace(store_id, config.dial_backoff);
+    if (was_connected) b->second.record_success();
+    const auto decision = b->second.record_failure(*kind, conn::Clock::now());
+    if (decision.action != conn::BackoffAction::retry) {
+      (void)store->set_status(store_id, peer::PeerStatus::inaccessible, unix_now());
+    }
+  }
+
+  void on_message(const conn::PeerIdentity& peer, Live& live, const wire::Message& message) {
+    if (const auto* addr = std::get_if<wire::Addr>(&message)) {
+      const auto now = unix_now();
+      const auto accepted = addr_filter.filter(addr->entries, now).candidates;
+      std::size_t added = 0;
+      for (const auto& a : accepted) {
+        if (store->is_ip_banned(a.ip, now)) continue;
+        auto r = store->add(a.ip, a.port, peer::PeerSource::addr, now);
+        if (r && r->inserted) ++added;
+      }
+      hub.publish(DiscoveryResult{"addr", accepted.size(), added, ""});
+      if (added > 0) fill_outbound();
+    } else if (std::holds_alternative<wire::GetAddr>(message)) {
+      // Answered once per connection, only to inbound peers (SV's anti-fingerprinting rule).
+      if (live.kind == SlotKind::inbound && !live.getaddr_answered) {
+        live.getaddr_answered = true;
+        live.connection->send(make_addr_answer());
+      }
+    } else if (const auto* inv = std::get_if<wire::Inv>(&message)) {
+      for (const auto& item : inv->items)
+        live.known_inventory.insert(item.hash);
+    }
+    hub.publish(MessageEvent{peer, message});
+  }
+
+  wire::Addr make_addr_answer() {
+    wire::Addr answer;
+    const auto now = unix_now();
+    for (const auto& r : store->list(peer::PeerStatus::valid)) {
+      if (answer.entries.size() >= wire::kMaxAddrEntries) break;
+      auto ip = wire::NetAddress::parse_ip(r.ip);
+      if (!ip) continue;
+      wire::TimedNetAddress t;
+      t.time = static_cast<std::uint32_t>(r.last_success.value_or(now));
+      t.addr.services = r.services;
+      t.addr.ip = *ip;
+      t.addr.port = r.port;
+      answer.entries.push_back(t);
+    }
+    return answer;
+  }
+
+  // --- bans -----------------------------------------------------------------------------
+
+  void apply_ban(const std::string& ip, const std::string& reason, std::int64_t until) {
+    const auto now = unix_now();
+    std::uint16_t port = config.connection.network.default_port;
+    auto record = store->add(ip, port, peer::PeerSource::inbound, now);
+    // Every record of this IP is banned, so no port of it is dialled.
+    for (const auto& r : store->snapshot()) {
+      if (r.ip == ip) (void)store->ban(r.id, reason, until, now);
+    }
+    (void)record;
+    log->warn("banned {} until {}: {}", ip, until, reason);
+    hub.publish(PeerBanned{ip, reason, until});
+    for (auto& [id, live] : connections) {
+      if (live.ip == ip) live.connection->disconnect(conn::DisconnectReason::local_request);
+    }
+  }
+
+  void apply_unban(const std::string& ip) {
+    const auto now = unix_now();
+    bool any = false;
+    for (const auto& r : store->snapshot()) {
+      if (r.ip == ip && r.status == peer::PeerStatus::banned) {
+        (void)store->unban(r.id, now);
+        backoffs.erase(r.id);
+        any = true;
+      }
+    }
+    if (any) hub.publish(PeerUnbanned{ip});
+  }
+
+  // --- health and figures ---------------------------------------------------------------
+
+  void evaluate_health() {
+    const auto now = conn::Clock::now();
+    std::size_t handshaked = 0;
+    for (const auto& [id, live] : connections)
+      handshaked += live.handshaked ? 1 : 0;
+    if (auto event = health.update(handshaked, now)) {
+      if (*event == NetworkHealthEvent::isolated) {
+        log->warn("isolated: {} handshaked peers (minimum {})", handshaked,
+                  config.min_connected_peers);
+        hub.publish(NetworkIsolated{handshaked, config.min_connected_peers});
+      } else {
+        log->info("network recovered: {} handshaked peers", handshaked);
+        hub.publish(NetworkRecovered{handshaked});
+      }
+    }
+    if (stopping) return;
+    if (auto at = health.next_deadline()) {
+      health_timer.expires_at(*at);
+      health_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+        if (!ec) self->evaluate_health();
+      });
+    }
+  }
+
+  void update_counts() {
+    std::size_t handshaked = 0;
+    std::vector<PeerInfo> infos;
+    infos.reserve(connections.size());
+    for (const auto& [id, live] : connections) {
+      handshaked += live.handshaked ? 1 : 0;
+      PeerInfo info;
+      info.identity = live.connection->identity();
+      info.state = live.connection->state();
+      info.manual = live.kind == SlotKind::manual;
+      info.user_agent = live.version.user_agent;
+      info.version = live.version.version;
+      info.services = live.version.services;
+      info.start_height = live.version.start_height;
+      info.connected_since = live.connected_since;
+      infos.push_back(std::move(info));
+    }
+    connection_count.store(connections.size());
+    handshaked_count.store(handshaked);
+    min_connected_peers.store(config.min_connected_peers);
+    std::lock_guard lock(info_mutex);
+    peer_infos = std::move(infos);
+    live_connections.clear();
+    for (const auto& [id, live] : connections)
+      live_connections.push_back(live.connection);
+  }
+
+  // --- state ----------------------------------------------------------------------------
+
+  asio::any_io_executor io;
+  asio::strand<asio::any_io_executor> strand;
+  ManagerConfig config;
+  // Read off the strand, so fixed at construction (the network never changes at run time).
+  const wire::Magic network_magic;
+  const std::chrono::milliseconds shutdown_timeout;
+  const std::size_t event_queue_capacity;
+  std::shared_ptr<peer::PeerStore> store;
+  std::atomic<std::size_t> connection_count{0};
+  std::atomic<std::size_t> handshaked_count{0};
+  std::atomic<std::size_t> min_connected_peers{1};
+  std::shared_ptr<spdlog::logger> log;
+  SlotPool slots;
+  std::shared_ptr<conn::NonceRegistry> nonces;
+  EventHub hub;
+  std::optional<peer::PeerStoreFile> store_file;
+  std::uint64_t saved_generation = 0;
+  std::vector<std::shared_ptr<Listener>> listeners;
+  std::map<std::uint64_t, Live> connections;
+  std::set<tcp::endpoint> manual;
+  std::map<std::string, conn::Backoff> backoffs;  // by store id
+  std::vector<AllowEntry> allowlist;
+  double accept_tokens = 0;
+  conn::TimePoint accept_tokens_at = conn::Clock::now();
+  asio::steady_timer fill_timer, persist_timer, manual_timer, health_timer;
+  PeerSelector selector;
+  NetworkHealth health;
+  AddrFilter addr_filter;
+  std::uint64_t next_id = 1;
+  bool stopping = false;
+  bool shutdown_finished = false;
+  conn::TimePoint shutdown_deadline{};
+  std::vector<std::function<void()>> shutdown_waiters;
+
+  // Copies for readers on other threads.
+  mutable std::mutex info_mutex;
+  std::vector<PeerInfo> peer_infos;
+  std::vector<std::shared_ptr<conn::PeerConnection>> live_connections;
+  std::vector<tcp::endpoint> bound_endpoints;
+};
+
+// --- Manager -----------------------------------------------------------------------------
+
+std::shared_ptr<Manager> Manager::create(asio::any_io_executor executor, ManagerConfig config,
+                                         std::shared_ptr<peer::PeerStore> store) {
+  if (auto e = manager_config_error(config)) throw std::invalid_argument(*e);
+  return std::shared_ptr<Manager>(
+      new Manager(std::move(executor), std::move(config),
+                  store ? std::move(store) : std::make_shared<peer::PeerStore>()));
+}
+
+Manager::Manager(asio::any_io_executor executor, ManagerConfig config,
+                 std::shared_ptr<peer::PeerStore> store)
+    : store_(store),
+      impl_(std::make_shared<Impl>(std::move(executor), std::move(config), std::move(store))) {}
+
+Manager::~Manager() = default;
+
+void Manager::start() {
+  asio::dispatch(impl_->strand, [impl = impl_] { impl->start(); });
+}
+
+std::size_t Manager::connection_count() const noexcept {
+  return impl_->connection_count.load();
+}
+std::size_t Manager::handshaked_count() const noexcept {
+  return impl_->handshaked_count.load();
+}
+
+void Manager::shutdown(std::function<void()> done) {
+  auto self = shared_from_this();
+  asio::post(impl_->strand,
+             [self, done = std::move(done)]() mutable { self->impl_->shutdown(std::move(done)); });
+}
+
+void Manager::shutdown_and_wait() {
+  std::promise<void> finished;
+  auto future = finished.get_future();
+  shutdown([&finished] { finished.set_value(); });
+  future.wait_for(impl_->shutdown_timeout + std::chrono::seconds(5));
+}
+
+std::optional<std::string> Manager::update_config(ManagerConfig config) {
+  if (auto e = manager_config_error(config)) return e;
+  if (config.connection.network.magic != impl_->network_magic) {
+    return std::string("the network cannot change at run time");
+  }
+  auto self = shared_from_this();
+  asio::post(impl_->strand, [self, config = std::move(config)]() mutable {
+    auto& impl = *self->impl_;
+    const bool listeners_changed = config.listen != impl.config.listen ||
+                                   config.listen_endpoints != impl.config.listen_endpoints;
+    impl.config = std::move(config);
+    impl.slots.set_limits(SlotLimits{impl.config.max_connections, impl.config.target_outbound,
+                                     impl.config.max_manual});
+    for (auto& [id, live] : impl.connections)
+      live.connection->update_config(impl.config.connection);
+    if (listeners_changed && !impl.stopping) {
+      impl.stop_listeners();
+      if (impl.config.listen) impl.start_listeners();
+    }
+    // A lower target closes the newest automatic outbound connections above it.
+    std::size_t outbound = impl.slots.count(SlotKind::outbound);
+    for (auto it = impl.connections.rbegin();
+         it != impl.connections.rend() && outbound > impl.config.target_outbound; ++it) {
+      if (it->second.kind == SlotKind::outbound) {
+        it->second.connection->disconnect(conn::DisconnectReason::local_request);
+        --outbound;
+      }
+    }
+    impl.fill_outbound();
+  });
+  return std::nullopt;
+}
+
+std::shared_ptr<Subscription> Manager::subscribe(EventFilter filter, std::size_t capacity) {
+  return impl_->hub.subscribe(filter, capacity == 0 ? impl_->event_queue_capacity : capacity);
+}
+
+void Manager::send_message(std::uint64_t peer_id, wire::Message message) {
+  auto self = shared_from_this();
+  asio::post(impl_->strand, [self, peer_id, message = std::move(message)]() mutable {
+    auto it = self->impl_->connections.find(peer_id);
+    if (it != self->impl_->connections.end()) it->second.connection->send(std::move(message));
+  });
+}
+
+void Manager::broadcast(wire::Message message) {
+  auto self = shared_from_this();
+  asio::post(impl_->strand, [self, message = std::move(message)] {
+    for (auto& [id, live] : self->impl_->connections) {
+      if (!live.handshaked) continue;
+      if (const auto* inv = std::get_if<wire::Inv>(&message)) {
+        // Never announce a hash to a peer that announced it to us or already got it.
+        wire::Inv filtered;
+        for (const auto& item : inv->items) {
+          if (live.known_inventory.insert(item.hash)) filtered.items.push_back(item);
+        }
+        if (!filtered.items.empty()) live.connection->send(std::move(filtered));
+      } else {
+        live.connection->send(message);
+      }
+    }
+  });
+}
+
+void Manager::add_peer(const tcp::endpoint& endpoint, peer::PeerSource source) {
+  auto self = shared_from_this();
+  asio::post(impl_->strand, [self, endpoint, source] {
+    (void)self->impl_->store->add(ip_text(endpoint.address()), endpoint.port(), source, unix_now());
+    self->impl_->fill_outbound();
+  });
+}
+
+void Manager::add_manual_peer(const tcp::endpoint& endpoint) {
+  auto self = shared_from_this();
+  asio::post(impl_->strand, [self, endpoint] {
+    self->impl_->manual.insert(endpoint);
+    self->impl_->dial_manual_peers();
+  });
+}
+
+void Manager::remove_manual_peer(const tcp::endpoint& endpoint) {
+  auto self = shared_from_this();
+  asio::post(impl_->strand, [self, endpoint] {
+    self->impl_->manual.erase(endpoint);
+    for (auto& [id, live] : self->impl_->connections) {
+      if (live.kind == SlotKind::manual && live.connection->endpoint() == endpoint) {
+        live.connection->disconnect(conn::DisconnectReason::local_request);
+      }
+    }
+  });
+}
+
+void Manager::disconnect(std::uint64_t peer_id) {
+  auto self = shared_from_this();
+  asio::post(impl_->strand, [self, peer_id] {
+    auto it = self->impl_->connections.find(peer_id);
+    if (it != self->impl_->connections.end()) {
+      it->second.connection->disconnect(conn::DisconnectReason::local_request);
+    }
+  });
+}
+
+std::optional<std::string> Manager::ban(const std::string& ip, const std::string& reason,
+                                        std::chrono::seconds duration) {
+  auto normalised = peer::normalise_ip(ip);
+  if (!normalised) return "not an IP address: '" + ip + "'";
+  if (duration.count() <= 0) return std::string("ban duration must be positive");
+  const auto until = unix_now() + duration.count();
+  auto self = shared_from_this();
+  asio::post(impl_->strand, [self, ip = *normalised, reason, until] {
+    self->impl_->apply_ban(ip, reason, until);
+  });
+  return std::nullopt;
+}
+
+std::optional<std::string> Manager::unban(const std::string& ip) {
+  auto normalised = peer::normalise_ip(ip);
+  if (!normalised) return "not an IP address: '" + ip + "'";
+  auto self = shared_from_this();
+  asio::post(impl_->strand, [self, ip = *normalised] { self->impl_->apply_unban(ip); });
+  return std::nullopt;
+}
+
+void Manager::ping_all() {
+  auto self = shared_from_this();
+  asio::post(impl_->strand, [self] {
+    for (auto& [id, live] : self->impl_->connections) {
+      if (live.handshaked) live.connection->ping();
+    }
+  });
+}
+
+std::vector<PeerInfo> Manager::peers() const {
+  std::vector<PeerInfo> infos;
+  std::vector<std::shared_ptr<conn::PeerConnection>> live;
+  {
+    std::lock_guard lock(impl_->info_mutex);
+    infos = impl_->peer_infos;
+    live = impl_->live_connections;
+  }
+  for (std::size_t i = 0; i < infos.size() && i < live.size(); ++i) {
+    infos[i].state = live[i]->state();
+    infos[i].bytes_sent = live[i]->bytes_sent();
+    infos[i].bytes_received = live[i]->bytes_received();
+    infos[i].last_ping_us = live[i]->last_ping_us();
+    infos[i].min_ping_us = live[i]->min_ping_us();
+  }
+  return infos;
+}
+
+HealthSnapshot Manager::health() const {
+  HealthSnapshot h;
+  std::vector<std::shared_ptr<conn::PeerConnection>> live;
+  {
+    std::lock_guard lock(impl_->info_mutex);
+    live = impl_->live_connections;
+  }
+  std::int64_t ping_sum = 0, ping_n = 0;
+  for (const auto& c : live) {
+    (c->direction() == conn::Direction::inbound ? h.inbound : h.outbound) += 1;
+    h.handshaked += c->state() == conn::PeerState::connected ? 1 : 0;
+    h.messages_in += c->messages_received();
+    h.messages_out += c->messages_sent();
+    h.bytes_in += c->bytes_received();
+    h.bytes_out += c->bytes_sent();
+    if (c->last_ping_us() >= 0) {
+      ping_sum += c->last_ping_us();
+      ++ping_n;
+    }
+    if (c->min_ping_us() >= 0 && (h.min_ping_us < 0 || c->min_ping_us() < h.min_ping_us)) {
+      h.min_ping_us = c->min_ping_us();
+    }
+  }
+  if (ping_n > 0) h.mean_ping_us = ping_sum / ping_n;
+  h.store = store_->counts();
+  h.isolated = h.handshaked < impl_->min_connected_peers.load();
+  return h;
+}
+
+std::vector<tcp::endpoint> Manager::listening_endpoints() const {
+  std::lock_guard lock(impl_->info_mutex);
+  return impl_->bound_endpoints;
+}
+
+std::size_t Manager::slot_high_water() const noexcept {
+  return impl_->slots.high_water();
+}
+
+}  // namespace bsvpeer::node
