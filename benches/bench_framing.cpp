@@ -9,8 +9,9 @@
 //   1GiB  "block" streamed and generated chunk by chunk; never held in memory. Its peak extra
 //                 RSS (VmHWM after - VmRSS before, with the high-water mark reset through
 //                 /proc/self/clear_refs) is printed.
-// Each figure is the best of N runs (least disturbed by other processes on the machine);
-// medians are printed too. Decode and SHA-256d runs alternate so both see the same load.
+// Each figure is the best of N runs on the thread CPU clock (see Stopwatch); wall-clock
+// figures and medians are printed too. Decode and SHA-256d runs alternate so both see the
+// same load.
 //
 // Output: progress on stderr; one JSON object per figure on stdout, e.g.
 //   {"bench":"framing","payload":"64MiB","decode_MBps":..,"sha256d_MBps":..,"ratio":..}
@@ -24,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -54,9 +56,29 @@ void fill_pseudo_random(std::uint8_t* out, std::size_t n, std::uint64_t seed) {
   }
 }
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+// Both clocks of one timed run. The thread's CPU clock (user + system time of this thread)
+// leaves out the time the scheduler gives to other processes, which on a shared 2-core machine
+// otherwise dominates runs of half a second; wall time is printed beside it.
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
+
+struct Timing {
+  double cpu = 0;
+  double wall = 0;
+};
+
+struct Stopwatch {
+  std::chrono::steady_clock::time_point wall_start = std::chrono::steady_clock::now();
+  double cpu_start = thread_cpu_seconds();
+
+  Timing elapsed() const {
+    return {thread_cpu_seconds() - cpu_start,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count()};
+  }
+};
 
 // What a decoding run saw; checked after every run so a figure is never of a broken decode.
 struct DecodeTally {
@@ -112,19 +134,26 @@ struct Figure {
   bool streamed = false;
   bool generated = false;  // fed chunk by chunk from a generator, never held whole
   std::uint64_t payload_bytes = 0;
-  std::vector<double> decode_seconds;
-  std::vector<double> sha256d_seconds;
+  std::vector<Timing> decode_times;
+  std::vector<Timing> sha256d_times;
   std::optional<double> peak_extra_rss_mib;
   bool hwm_reset = false;
   bool ok = true;
 };
 
-double best(const std::vector<double>& v) {
-  return *std::min_element(v.begin(), v.end());
+std::vector<double> sorted_seconds(const std::vector<Timing>& times, double Timing::*clock) {
+  std::vector<double> out;
+  for (const auto& t : times)
+    out.push_back(t.*clock);
+  std::sort(out.begin(), out.end());
+  return out;
 }
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
+double best(const std::vector<Timing>& times, double Timing::*clock) {
+  return sorted_seconds(times, clock).front();
+}
+double median(const std::vector<Timing>& times, double Timing::*clock) {
+  const auto sorted = sorted_seconds(times, clock);
+  return sorted[sorted.size() / 2];
 }
 
 // The whole frame sits in memory; reads are 64 KiB slices of it.
@@ -141,17 +170,17 @@ void run_in_memory(Figure& fig, int runs) {
   const ByteSpan frame_span(frame);
   for (int run = 0; run < runs; ++run) {
     DecodeTally tally;
-    auto start = std::chrono::steady_clock::now();
+    Stopwatch watch;
     for (std::size_t offset = 0; offset < frame_span.size(); offset += kReadChunk) {
       feed(decoder, frame_span.subspan(offset, std::min(kReadChunk, frame_span.size() - offset)),
            tally);
     }
-    fig.decode_seconds.push_back(seconds_since(start));
+    fig.decode_times.push_back(watch.elapsed());
     if (!tally_is_one_good_frame(tally, fig.payload_bytes, fig.streamed)) fig.ok = false;
 
-    start = std::chrono::steady_clock::now();
+    watch = Stopwatch{};
     const Hash256 digest = sha256d(payload);
-    fig.sha256d_seconds.push_back(seconds_since(start));
+    fig.sha256d_times.push_back(watch.elapsed());
     g_sink = g_sink ^ digest[0];
     if (!std::equal(digest.begin(), digest.begin() + 4, frame.begin() + 20)) fig.ok = false;
   }
@@ -221,12 +250,12 @@ void run_generated(Figure& fig, int runs) {
   for (int run = 0; run < runs; ++run) {
     // SHA-256d over the same bytes, fed in the same 64 KiB pieces. The first run also yields
     // the frame checksum, so it comes before the first decode.
-    auto start = std::chrono::steady_clock::now();
+    Stopwatch watch;
     for (std::uint64_t offset = 0; offset < payload.size(); offset += kReadChunk) {
       hasher.update(payload.slice(offset, kReadChunk));
     }
     const Hash256 digest = sha256_of_hash(hasher.final());
-    fig.sha256d_seconds.push_back(seconds_since(start));
+    fig.sha256d_times.push_back(watch.elapsed());
     g_sink = g_sink ^ digest[0];
     if (run == 0) {
       std::copy(digest.begin(), digest.begin() + 4, frame_checksum.begin());
@@ -243,13 +272,13 @@ void run_generated(Figure& fig, int runs) {
     }
 
     DecodeTally tally;
-    start = std::chrono::steady_clock::now();
+    watch = Stopwatch{};
     feed(decoder, first_read, tally);
     for (std::uint64_t offset = kReadChunk - kHeaderSize; offset < payload.size();
          offset += kReadChunk) {
       feed(decoder, payload.slice(offset, kReadChunk), tally);
     }
-    fig.decode_seconds.push_back(seconds_since(start));
+    fig.decode_times.push_back(watch.elapsed());
     if (!tally_is_one_good_frame(tally, fig.payload_bytes, fig.streamed)) fig.ok = false;
   }
 
@@ -259,18 +288,22 @@ void run_generated(Figure& fig, int runs) {
 
 void print_figure(const Figure& fig) {
   const double mb = static_cast<double>(fig.payload_bytes) / 1e6;
-  const double decode_mbps = mb / best(fig.decode_seconds);
-  const double sha_mbps = mb / best(fig.sha256d_seconds);
+  const double decode_mbps = mb / best(fig.decode_times, &Timing::cpu);
+  const double sha_mbps = mb / best(fig.sha256d_times, &Timing::cpu);
+  const double decode_wall_mbps = mb / best(fig.decode_times, &Timing::wall);
+  const double sha_wall_mbps = mb / best(fig.sha256d_times, &Timing::wall);
   std::printf(
       "{\"bench\":\"framing\",\"payload\":\"%s\",\"command\":\"%s\",\"mode\":\"%s\","
       "\"payload_bytes\":%llu,\"read_bytes\":%zu,\"runs\":%zu,\"decode_MBps\":%.1f,"
       "\"sha256d_MBps\":%.1f,\"ratio\":%.3f,\"decode_MBps_median\":%.1f,"
-      "\"sha256d_MBps_median\":%.1f",
+      "\"sha256d_MBps_median\":%.1f,\"decode_MBps_wall\":%.1f,\"sha256d_MBps_wall\":%.1f,"
+      "\"ratio_wall\":%.3f,\"clock\":\"thread_cpu\"",
       fig.label.c_str(), fig.command.c_str(),
       fig.streamed ? (fig.generated ? "streamed,generated" : "streamed") : "buffered",
-      static_cast<unsigned long long>(fig.payload_bytes), kReadChunk, fig.decode_seconds.size(),
-      decode_mbps, sha_mbps, decode_mbps / sha_mbps, mb / median(fig.decode_seconds),
-      mb / median(fig.sha256d_seconds));
+      static_cast<unsigned long long>(fig.payload_bytes), kReadChunk, fig.decode_times.size(),
+      decode_mbps, sha_mbps, decode_mbps / sha_mbps, mb / median(fig.decode_times, &Timing::cpu),
+      mb / median(fig.sha256d_times, &Timing::cpu), decode_wall_mbps, sha_wall_mbps,
+      decode_wall_mbps / sha_wall_mbps);
   if (fig.peak_extra_rss_mib) {
     std::printf(",\"peak_extra_rss_MiB\":%.2f,\"rss_goal_MiB\":32,\"hwm_reset\":%s",
                 *fig.peak_extra_rss_mib, fig.hwm_reset ? "true" : "false");
@@ -323,7 +356,7 @@ int main(int argc, char** argv) {
     } else {
       run_in_memory(plan.figure, runs);
     }
-    if (plan.figure.decode_seconds.empty()) {
+    if (plan.figure.decode_times.empty()) {
       std::fprintf(stderr, "framing %s: no run completed\n", plan.figure.label.c_str());
       return 1;
     }
