@@ -194,7 +194,23 @@ LoadReport PeerStoreFile::refuse(LoadOutcome outcome, std::string detail, UnixSe
   return report;
 }
 
+void PeerStoreFile::remove_stale_temp_files() const {
+  // A save killed between creating its temp file and the rename leaves "<name>.tmp-XXXXXX"
+  // behind; at load time no save of ours is running, so any such file is an orphan.
+  const std::string prefix = path_.filename().string() + ".tmp-";
+  std::error_code ec;
+  const fs::path dir = path_.has_parent_path() ? path_.parent_path() : fs::path(".");
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() == prefix.size() + 6 && name.compare(0, prefix.size(), prefix) == 0) {
+      std::error_code ignored;
+      fs::remove(it->path(), ignored);
+    }
+  }
+}
+
 LoadReport PeerStoreFile::load(PeerStore& into, UnixSeconds now) const {
+  remove_stale_temp_files();
   std::error_code ec;
   const fs::file_status status = fs::status(path_, ec);
   if (ec && ec != std::errc::no_such_file_or_directory) {

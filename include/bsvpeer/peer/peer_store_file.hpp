@@ -78,6 +78,7 @@ class PeerStoreFile {
 
  private:
   std::optional<std::filesystem::path> move_aside(UnixSeconds now) const;
+  void remove_stale_temp_files() const;
   LoadReport refuse(LoadOutcome outcome, std::string detail, UnixSeconds now) const;
 
   std::filesystem::path path_;
