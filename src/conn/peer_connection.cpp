@@ -388,10 +388,12 @@ asio::awaitable<void> PeerConnection::read_loop() {
     bytes_in_.fetch_add(n, std::memory_order_relaxed);
     core_->on_bytes_received(Clock::now());
     wire::ByteSpan input(buffer.data(), n);
-    while (!stopping_) {
+    while (!stopping_ && core_->state() != ConnectionState::closed) {
       auto outcome = decoder_->next(input);
       if (outcome.kind == wire::FrameDecoder::Kind::need_more) break;
       handle_outcome(outcome);
+      // A fatal frame stays fatal on every later call: stop decoding this stream.
+      if (outcome.kind == wire::FrameDecoder::Kind::fatal) break;
     }
     execute_actions();
   }

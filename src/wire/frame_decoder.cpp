@@ -32,7 +32,7 @@ FrameDecoder::Outcome FrameDecoder::next(ByteSpan& input) {
         const std::size_t want = state_ == State::header ? kHeaderSize : kExtendedHeaderSize;
         const std::size_t n = std::min(want - head_fill_, input.size());
         auto s = take(n);
-        std::memcpy(head_.data() + head_fill_, s.data(), n);
+        if (n != 0) std::memcpy(head_.data() + head_fill_, s.data(), n);
         head_fill_ += n;
         if (head_fill_ < want) return {K::need_more, Error::ok};
         Outcome o = state_ == State::header ? parse_basic_header() : parse_extended_header();

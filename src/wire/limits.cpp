@@ -16,9 +16,12 @@ std::uint64_t max_payload_length(std::string_view command, const ReceiveLimits& 
   if (is_block_like(command)) {
     return limits.max_block_payload == 0 ? kUnlimited : limits.max_block_payload;
   }
-  // getblocktxn is bounded by the block size in SV: effectively unlimited by default.
+  // SV bounds getblocktxn by the block size (maxBlockSize / 215 x 6 + header). It is not
+  // block-like, so it is buffered whole: with unlimited blocks we keep the ordinary limit (we
+  // never send cmpctblock, so no honest peer sends us getblocktxn anyway).
   if (command == "getblocktxn") {
-    return limits.max_block_payload == 0 ? kUnlimited : limits.max_block_payload;
+    return limits.max_block_payload == 0 ? limits.max_recv_payload
+                                         : limits.max_block_payload / 215 * 6 + 24;
   }
   return limits.max_recv_payload;
 }

@@ -18,15 +18,17 @@ using namespace bsvpeer;
 
 namespace {
 
-// The child: grows the store and saves it as fast as it can, until killed.
+// The child: grows the store by 20 peers per save and saves as fast as it can, until killed.
 [[noreturn]] void save_forever(const std::filesystem::path& path, int cycle) {
   peer::PeerStore store;
   peer::PeerStoreFile file(path, net::NetworkId::regtest);
+  // Continue from what the previous (killed) writer left, so the file grows across cycles.
+  (void)file.load(store, 1'700'000'000);
   for (std::uint32_t i = 0;; ++i) {
     const std::string ip = "10." + std::to_string(cycle % 250) + "." +
                            std::to_string(i / 250 % 250) + "." + std::to_string(i % 250 + 1);
     (void)store.add(ip, 18444, peer::PeerSource::addr, 1'700'000'000 + i);
-    (void)file.save(store, 1'700'000'000 + i);
+    if (i % 20 == 0) (void)file.save(store, 1'700'000'000 + i);
   }
 }
 

@@ -323,3 +323,18 @@ TEST_CASE("sha256d and the empty-payload checksum") {
   inc.update(wire::ByteSpan(reinterpret_cast<const std::uint8_t*>(abc.data()) + 1, 2));
   CHECK(inc.final() == h);
 }
+
+TEST_CASE("an empty input with no data pointer is a plain need_more") {
+  FrameDecoder d(magic_of("main"));
+  wire::ByteSpan empty;
+  CHECK(d.next(empty).kind == Kind::need_more);
+  CHECK(d.bytes_consumed() == 0);
+}
+
+TEST_CASE("getblocktxn is buffered, so it keeps an ordinary limit unless blocks are bounded") {
+  wire::ReceiveLimits limits;
+  CHECK(wire::max_payload_length("getblocktxn", limits) == limits.max_recv_payload);
+  limits.max_block_payload = 215'000'000;
+  CHECK(wire::max_payload_length("getblocktxn", limits) == 6'000'024);
+  CHECK(wire::max_payload_length("block", limits) == 215'000'000);
+}
