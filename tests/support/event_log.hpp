@@ -78,6 +78,17 @@ inline std::optional<conn::StateChanged> final_state(
   return last;
 }
 
+// The bodies of type T among one peer's events, in order.
+template <class T>
+std::vector<T> events_of(const std::vector<conn::ConnectionEvent>& events, std::uint64_t id) {
+  std::vector<T> out;
+  for (const auto& e : events) {
+    if (e.peer.id != id) continue;
+    if (auto* body = std::get_if<T>(&e.body)) out.push_back(*body);
+  }
+  return out;
+}
+
 template <class M>
 std::size_t received(const std::vector<conn::ConnectionEvent>& events, std::uint64_t id) {
   std::size_t n = 0;

@@ -21,13 +21,15 @@ class TestListener : public std::enable_shared_from_this<TestListener> {
   using tcp = boost::asio::ip::tcp;
 
   TestListener(boost::asio::io_context& ioc, conn::ConnectionConfig config,
-               conn::EventHandler on_event, std::uint64_t first_id = 1000)
+               conn::EventHandler on_event, std::uint64_t first_id = 1000,
+               std::shared_ptr<conn::NonceRegistry> nonces = nullptr)
       : ioc_(ioc),
         strand_(boost::asio::make_strand(ioc)),
         acceptor_(strand_, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)),
         config_(std::move(config)),
         on_event_(std::move(on_event)),
-        next_id_(first_id) {}
+        next_id_(first_id),
+        nonces_(std::move(nonces)) {}
 
   void start() {
     boost::asio::co_spawn(
@@ -56,7 +58,7 @@ class TestListener : public std::enable_shared_from_this<TestListener> {
           boost::asio::make_strand(ioc_), boost::asio::as_tuple(boost::asio::use_awaitable));
       if (ec) co_return;
       auto c =
-          conn::PeerConnection::inbound(std::move(socket), config_, on_event_, nullptr, next_id_++);
+          conn::PeerConnection::inbound(std::move(socket), config_, on_event_, nonces_, next_id_++);
       {
         std::lock_guard lock(mutex_);
         connections_.push_back(c);
@@ -71,6 +73,9 @@ class TestListener : public std::enable_shared_from_this<TestListener> {
   conn::ConnectionConfig config_;
   conn::EventHandler on_event_;
   std::atomic<std::uint64_t> next_id_;
+  // Shared with outbound connections of the same "node" to detect self-connections; null:
+  // each connection gets a registry of its own.
+  std::shared_ptr<conn::NonceRegistry> nonces_;
   std::mutex mutex_;
   std::vector<std::shared_ptr<conn::PeerConnection>> connections_;
 };
