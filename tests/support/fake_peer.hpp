@@ -43,7 +43,9 @@ namespace bsvpeer::test {
 // Bound of every wait of the fake peer unless a test passes its own.
 inline constexpr std::chrono::milliseconds kFakePeerWait{10'000};
 
-// Deliberate damage to one frame header; unset fields are computed correctly.
+// Deliberate damage to one frame header; unset fields are computed correctly. The explicit
+// default initialisers let a caller name only what it damages ({.checksum = ...}) without
+// g++'s -Wmissing-field-initializers.
 struct FrameOverrides {
   std::optional<wire::Magic> magic = std::nullopt;
   std::optional<std::array<std::uint8_t, 4>> checksum = std::nullopt;
