@@ -202,6 +202,7 @@ int main(int argc, char** argv) {
 
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   asio::steady_timer shutdown_deadline(ioc);
+  std::function<void(int)> poll_shutdown;  // lives until main returns; no self-reference
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     log->info("signal {}: shutting down", signo);
@@ -213,17 +214,16 @@ int main(int argc, char** argv) {
     }
     connections.disconnect_all();
     // Bounded: give the actors up to 3 s to close, polling their finished flags.
-    auto poll = std::make_shared<std::function<void(int)>>();
-    *poll = [&, poll](int left) {
+    poll_shutdown = [&](int left) {
       if (connections.all_finished() || left == 0) {
         ioc.stop();
         return;
       }
       shutdown_deadline.expires_after(std::chrono::milliseconds(50));
       shutdown_deadline.async_wait(
-          [poll, left](const boost::system::error_code&) { (*poll)(left - 1); });
+          [&, left](const boost::system::error_code&) { poll_shutdown(left - 1); });
     };
-    (*poll)(60);
+    poll_shutdown(60);
   });
 
   const unsigned threads = std::max(2u, std::thread::hardware_concurrency());

@@ -23,7 +23,8 @@ using namespace asio::experimental::awaitable_operators;
 namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kReadBufferSize = 64 * 1024;
+constexpr std::size_t kMinReadBufferSize = 4 * 1024;
+constexpr std::size_t kMaxReadBufferSize = 64 * 1024;
 constexpr std::size_t kMaxWriteBatch = 256 * 1024;
 
 template <class... Ts>
@@ -366,12 +367,13 @@ asio::awaitable<void> PeerConnection::session() {
 }
 
 asio::awaitable<void> PeerConnection::read_loop() {
-  std::vector<std::uint8_t> buffer(kReadBufferSize);
+  // Starts small and grows while reads fill it: idle peers cost little memory, busy ones get
+  // large reads.
+  std::vector<std::uint8_t> buffer(kMinReadBufferSize);
   while (!stopping_) {
-    if (closing_ || queue_.above_high_watermark()) {
-      // Backpressure: a peer that does not read what we send gets nothing more read from it.
-      // While closing politely we read nothing more either; returning would end the session
-      // (the loops are joined with ||) before the writer has flushed.
+    if (closing_) {
+      // Returning would end the session (the loops are joined with ||) before the writer has
+      // flushed; the final stop() wakes us.
       reader_wake_.expires_at(TimePoint::max());
       co_await reader_wake_.async_wait(kUseTuple);
       continue;
@@ -389,6 +391,14 @@ asio::awaitable<void> PeerConnection::read_loop() {
     core_->on_bytes_received(Clock::now());
     wire::ByteSpan input(buffer.data(), n);
     while (!stopping_ && core_->state() != ConnectionState::closed) {
+      if (queue_.above_high_watermark()) {
+        // Backpressure, as SV pauses reading a peer whose send buffer is full: what this
+        // peer asked for must be written before we decode more of what it sent.
+        execute_actions();
+        reader_wake_.expires_at(TimePoint::max());
+        co_await reader_wake_.async_wait(kUseTuple);
+        continue;
+      }
       auto outcome = decoder_->next(input);
       if (outcome.kind == wire::FrameDecoder::Kind::need_more) break;
       handle_outcome(outcome);
@@ -396,6 +406,7 @@ asio::awaitable<void> PeerConnection::read_loop() {
       if (outcome.kind == wire::FrameDecoder::Kind::fatal) break;
     }
     execute_actions();
+    if (n == buffer.size() && buffer.size() < kMaxReadBufferSize) buffer.resize(buffer.size() * 2);
   }
 }
 

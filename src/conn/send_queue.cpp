@@ -4,8 +4,9 @@ namespace bsvpeer::conn {
 
 bool SendQueue::push(wire::Bytes frame, Lane lane) {
   if (lane == Lane::control) {
-    if (control_.size() >= limits_.max_control_frames) return false;
+    if (control_bytes_ + frame.size() > limits_.max_control_bytes) return false;
     bytes_ += frame.size();
+    control_bytes_ += frame.size();
     control_.push_back(std::move(frame));
     return true;
   }
@@ -23,7 +24,7 @@ void SendQueue::take_batch(std::vector<wire::Bytes>& out, std::size_t max_batch_
       const std::size_t n = lane.front().size();
       batch += n;
       bytes_ -= n;
-      if (is_bulk) bulk_bytes_ -= n;
+      (is_bulk ? bulk_bytes_ : control_bytes_) -= n;
       out.push_back(std::move(lane.front()));
       lane.pop_front();
     }
@@ -37,6 +38,7 @@ void SendQueue::clear() noexcept {
   bulk_.clear();
   bytes_ = 0;
   bulk_bytes_ = 0;
+  control_bytes_ = 0;
 }
 
 }  // namespace bsvpeer::conn

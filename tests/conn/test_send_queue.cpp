@@ -61,13 +61,16 @@ TEST_CASE("batches respect the batch size but always make progress") {
   CHECK(q.empty());
 }
 
-TEST_CASE("control lane is bounded by frame count") {
+TEST_CASE("control lane is bounded in bytes") {
   conn::SendQueueLimits limits;
-  limits.max_control_frames = 2;
+  limits.max_control_bytes = 64;
   SendQueue q(limits);
-  CHECK(q.push(frame_of(1, 1), SendQueue::Lane::control));
-  CHECK(q.push(frame_of(1, 1), SendQueue::Lane::control));
+  CHECK(q.push(frame_of(32, 1), SendQueue::Lane::control));
+  CHECK(q.push(frame_of(32, 1), SendQueue::Lane::control));
   CHECK_FALSE(q.push(frame_of(1, 1), SendQueue::Lane::control));
+  std::vector<wire::Bytes> out;
+  q.take_batch(out, 32);
+  CHECK(q.push(frame_of(32, 1), SendQueue::Lane::control));  // room again after a write
 }
 
 TEST_CASE("nonce registry hands out unique non-zero nonces until released") {

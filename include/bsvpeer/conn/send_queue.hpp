@@ -14,7 +14,9 @@ namespace bsvpeer::conn {
 struct SendQueueLimits {
   std::size_t max_bulk_bytes = 32u << 20;       // above this a bulk push is refused
   std::size_t high_watermark_bytes = 8u << 20;  // above this the connection stops reading
-  std::size_t max_control_frames = 256;         // control frames are small; bound them too
+  // Control frames are small and the reader stops decoding above the high watermark, so this
+  // bound is only reached by a bug; a burst of pings is answered, not punished.
+  std::size_t max_control_bytes = 16u << 20;
 };
 
 class SendQueue {
@@ -42,6 +44,7 @@ class SendQueue {
   std::deque<wire::Bytes> bulk_;
   std::size_t bytes_ = 0;
   std::size_t bulk_bytes_ = 0;
+  std::size_t control_bytes_ = 0;
 };
 
 }  // namespace bsvpeer::conn
