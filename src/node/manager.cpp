@@ -17,6 +17,7 @@
 #include <fmt/ostream.h>
 #include <spdlog/sinks/null_sink.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <map>
@@ -43,6 +44,10 @@ std::string ip_text(const asio::ip::address& a) {
   }
   return a.to_string();
 }
+
+// SV relays addr messages of at most 10 entries, and only entries under 10 minutes old.
+constexpr std::size_t kAddrRelayMaxEntries = 10;
+constexpr std::int64_t kAddrRelayMaxAge = 10 * 60;
 
 // Over-capacity inbound connections handshaked politely at once; beyond, refused at accept.
 constexpr std::size_t kMaxPoliteRejections = 16;
@@ -125,7 +130,8 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
         selector(PeerSelectorOptions{config.one_outbound_per_netgroup, true}),
         health(NetworkHealthConfig{
             config.min_connected_peers,
-            std::chrono::duration_cast<conn::Duration>(config.isolation_grace)}) {
+            std::chrono::duration_cast<conn::Duration>(config.isolation_grace)}),
+        addr_filter(AddrFilterOptions{config.addr_required_services}) {
     for (const auto& e : config.inbound_allowlist) {
       if (auto a = parse_allow_entry(e)) allowlist.push_back(*a);
     }
@@ -301,7 +307,15 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
       // Extra candidates stand in for peers still waiting out their own backoff.
       request.max_count = want + std::min<std::size_t>(backoffs.size(), 64);
       auto candidates = selector.select(request);
+      log->debug("outbound: {} free slots, {} known peers, {} candidates", want, records.size(),
+                 candidates.size());
+      // An inbound peer's listening port is only a guess, so a peer connected in either
+      // direction is recognised by its IP: never dial it a second time.
+      std::set<std::string> live_ips;
+      for (const auto& [id, live] : connections)
+        live_ips.insert(live.ip);
       for (const auto& record : candidates) {
+        if (live_ips.count(record.ip)) continue;
         boost::system::error_code ec;
         auto address = asio::ip::make_address(record.ip, ec);
         if (ec) continue;
@@ -549,14 +563,37 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   void on_message(const conn::PeerIdentity& peer, Live& live, const wire::Message& message) {
     if (const auto* addr = std::get_if<wire::Addr>(&message)) {
       const auto now = unix_now();
-      const auto accepted = addr_filter.filter(addr->entries, now).candidates;
+      const auto filtered = addr_filter.filter(addr->entries, now);
+      const auto& accepted = filtered.candidates;
+      const auto& c = filtered.counts;
+      if (accepted.size() < addr->entries.size()) {
+        log->debug(
+            "addr from {}: dropped {} over limit, {} without services, {} unusable, {} too old, "
+            "{} duplicate",
+            fmt::streamed(peer.endpoint), c.over_limit, c.missing_services, c.unusable_address,
+            c.too_old, c.duplicate);
+      }
       std::size_t added = 0;
-      for (const auto& a : accepted) {
+      wire::Addr relay;
+      for (std::size_t i = 0; i < accepted.size(); ++i) {
+        const auto& a = accepted[i];
+        // SV keeps, from an inbound peer, only an entry for the peer's own IP (no poisoning
+        // of our table through connections anyone can open).
+        if (live.kind == SlotKind::inbound && a.ip != live.ip) continue;
         if (store->is_ip_banned(a.ip, now)) continue;
         auto r = store->add(a.ip, a.port, peer::PeerSource::addr, now);
-        if (r && r->inserted) ++added;
+        if (r && r->inserted) {
+          ++added;
+          if (now - a.time <= kAddrRelayMaxAge) relay.entries.push_back(addr->entries[i]);
+        }
       }
+      log->debug("addr from {}: {} entries, {} usable, {} new", fmt::streamed(peer.endpoint),
+                 addr->entries.size(), accepted.size(), added);
       hub.publish(DiscoveryResult{"addr", accepted.size(), added, ""});
+      // Like SV: small messages of fresh, new addresses go on to two inbound peers.
+      if (addr->entries.size() <= kAddrRelayMaxEntries && !relay.entries.empty()) {
+        relay_addr(peer.id, relay);
+      }
       if (added > 0) fill_outbound();
     } else if (std::holds_alternative<wire::GetAddr>(message)) {
       // Answered once per connection, only to inbound peers (SV's anti-fingerprinting rule).
@@ -571,19 +608,35 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     hub.publish(MessageEvent{peer, message});
   }
 
+  void relay_addr(std::uint64_t from, const wire::Addr& relay) {
+    std::vector<Live*> targets;
+    for (auto& [id, live] : connections) {
+      if (id != from && live.handshaked && live.kind == SlotKind::inbound) targets.push_back(&live);
+    }
+    std::shuffle(targets.begin(), targets.end(), relay_rng);
+    if (targets.size() > 2) targets.resize(2);
+    for (auto* t : targets)
+      t->connection->send(relay);
+  }
+
+  // Like SV's addrman sample: the peers we know and may dial (Valid first, then Unknown),
+  // never banned or given-up ones, at most 1000.
   wire::Addr make_addr_answer() {
     wire::Addr answer;
     const auto now = unix_now();
-    for (const auto& r : store->list(peer::PeerStatus::valid)) {
-      if (answer.entries.size() >= wire::kMaxAddrEntries) break;
-      auto ip = wire::NetAddress::parse_ip(r.ip);
-      if (!ip) continue;
-      wire::TimedNetAddress t;
-      t.time = static_cast<std::uint32_t>(r.last_success.value_or(now));
-      t.addr.services = r.services;
-      t.addr.ip = *ip;
-      t.addr.port = r.port;
-      answer.entries.push_back(t);
+    for (auto status : {peer::PeerStatus::valid, peer::PeerStatus::unknown}) {
+      for (const auto& r : store->list(status)) {
+        if (answer.entries.size() >= wire::kMaxAddrEntries) return answer;
+        auto ip = wire::NetAddress::parse_ip(r.ip);
+        if (!ip || r.port == 0) continue;
+        wire::TimedNetAddress t;
+        t.time = static_cast<std::uint32_t>(r.last_success.value_or(r.status_since));
+        if (t.time == 0) t.time = static_cast<std::uint32_t>(now);
+        t.addr.services = r.services;
+        t.addr.ip = *ip;
+        t.addr.port = r.port;
+        answer.entries.push_back(t);
+      }
     }
     return answer;
   }
@@ -662,7 +715,11 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
       info.connected_since = live.connected_since;
       infos.push_back(std::move(info));
     }
-    connection_count.store(connections.size());
+    std::size_t with_slot = 0;
+    for (const auto& [id, live] : connections)
+      with_slot += live.slot ? 1 : 0;
+    connection_count.store(with_slot);
+    over_capacity_count.store(connections.size() - with_slot);
     handshaked_count.store(handshaked);
     min_connected_peers.store(config.min_connected_peers);
     std::lock_guard lock(info_mutex);
@@ -682,7 +739,8 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   const std::chrono::milliseconds shutdown_timeout;
   const std::size_t event_queue_capacity;
   std::shared_ptr<peer::PeerStore> store;
-  std::atomic<std::size_t> connection_count{0};
+  std::atomic<std::size_t> connection_count{0};     // connections holding a slot
+  std::atomic<std::size_t> over_capacity_count{0};  // polite handshakes without a slot
   std::atomic<std::size_t> handshaked_count{0};
   std::atomic<std::size_t> min_connected_peers{1};
   std::shared_ptr<spdlog::logger> log;
@@ -700,6 +758,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   conn::TimePoint accept_tokens_at = conn::Clock::now();
   asio::steady_timer fill_timer, persist_timer, manual_timer, health_timer;
   PeerSelector selector;
+  std::mt19937_64 relay_rng{std::random_device{}()};
   NetworkHealth health;
   AddrFilter addr_filter;
   std::uint64_t next_id = 1;
@@ -741,6 +800,9 @@ std::size_t Manager::connection_count() const noexcept {
 }
 std::size_t Manager::handshaked_count() const noexcept {
   return impl_->handshaked_count.load();
+}
+std::size_t Manager::over_capacity_count() const noexcept {
+  return impl_->over_capacity_count.load();
 }
 
 void Manager::shutdown(std::function<void()> done) {
