@@ -94,8 +94,12 @@ class Manager : public std::enable_shared_from_this<Manager> {
   void ping_all();
 
   // Readable from any thread.
+  // Connections holding a slot: never above max_connections.
   std::size_t connection_count() const noexcept;
   std::size_t handshaked_count() const noexcept;
+  // Inbound connections accepted without a slot, being handshaked politely before they close
+  // (at most a small fixed number at once).
+  std::size_t over_capacity_count() const noexcept;
   std::vector<PeerInfo> peers() const;
   HealthSnapshot health() const;
   std::shared_ptr<peer::PeerStore> store() const noexcept { return store_; }
