@@ -295,6 +295,22 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
         if (live.kind == SlotKind::outbound) groups.insert(netgroup_of(ep.address()));
       }
       const auto records = store->snapshot();
+      // An inbound peer's listening port is only a guess, so a peer connected in either
+      // direction is recognised by its IP: every record of a connected IP is busy, and so
+      // are our own listening endpoints (gossip brings our address back to us).
+      std::set<std::string> live_ips;
+      for (const auto& [id, live] : connections)
+        live_ips.insert(live.ip);
+      for (const auto& ep : local_listen_endpoints()) {
+        if (auto pe = peer::make_peer_endpoint(ip_text(ep.address()), ep.port())) {
+          busy.insert(*pe);
+        }
+      }
+      for (const auto& r : records) {
+        if (live_ips.count(r.ip)) {
+          if (auto pe = peer::make_peer_endpoint(r.ip, r.port)) busy.insert(*pe);
+        }
+      }
       SelectionRequest request;
       request.peers = records;
       request.busy = &busy;
@@ -309,13 +325,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
       auto candidates = selector.select(request);
       log->debug("outbound: {} free slots, {} known peers, {} candidates", want, records.size(),
                  candidates.size());
-      // An inbound peer's listening port is only a guess, so a peer connected in either
-      // direction is recognised by its IP: never dial it a second time.
-      std::set<std::string> live_ips;
-      for (const auto& [id, live] : connections)
-        live_ips.insert(live.ip);
       for (const auto& record : candidates) {
-        if (live_ips.count(record.ip)) continue;
         boost::system::error_code ec;
         auto address = asio::ip::make_address(record.ip, ec);
         if (ec) continue;
@@ -451,6 +461,11 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     connections.emplace(id, std::move(live));
     update_counts();
     c->start();
+  }
+
+  std::vector<tcp::endpoint> local_listen_endpoints() const {
+    std::lock_guard lock(info_mutex);
+    return bound_endpoints;
   }
 
   std::optional<tcp::endpoint> local_listen_endpoint() const {
