@@ -1,5 +1,6 @@
 #include <bsvpeer/conn/failure_kind_of.hpp>
 #include <bsvpeer/node/addr_filter.hpp>
+#include <bsvpeer/node/dns_seeder.hpp>
 #include <bsvpeer/node/known_inventory.hpp>
 #include <bsvpeer/node/listener.hpp>
 #include <bsvpeer/node/manager.hpp>
@@ -156,6 +157,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
         manual.insert(ep);
     }
     if (config.listen) start_listeners();
+    start_dns_seeder();
     schedule_persist();
     schedule_manual();
     evaluate_health();
@@ -196,6 +198,60 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     }
   }
 
+  // DNS seeds: normal mode only, at start and every dns_interval; discovered endpoints enter
+  // the store as Unknown (banned and known ones are skipped) and outbound is refilled.
+  void start_dns_seeder() {
+    if (config.mode != OutboundMode::normal || !config.dns_seed) return;
+    auto cfg = dns_seeder_config(config.connection.network);
+    if (!config.dns_seeds.empty()) cfg.seeds = config.dns_seeds;
+    if (cfg.seeds.empty()) return;
+    cfg.resolver.servers = config.dns_servers;
+    cfg.resolver.timeout = config.dns_timeout;
+    cfg.interval = config.dns_interval;
+    cfg.logger = log;
+    if (auto e = config_error(cfg)) {
+      log->error("DNS seeding disabled: {}", *e);
+      return;
+    }
+    std::weak_ptr<Impl> weak = shared_from_this();
+    DnsSeederHandlers handlers;
+    handlers.should_skip = [weak](const tcp::endpoint& ep) {
+      auto self = weak.lock();
+      if (!self) return true;
+      const auto ip = ip_text(ep.address());
+      return self->store->is_ip_banned(ip, unix_now()) ||
+             self->store->find(ip, ep.port()).has_value();
+    };
+    handlers.on_discovered = [weak](std::vector<tcp::endpoint> found, std::string seed) {
+      auto self = weak.lock();
+      if (!self) return;
+      asio::post(self->strand, [self, found = std::move(found), seed = std::move(seed)] {
+        std::size_t added = 0;
+        for (const auto& ep : found) {
+          auto r =
+              self->store->add(ip_text(ep.address()), ep.port(), peer::PeerSource::dns, unix_now());
+          if (r && r->inserted) ++added;
+        }
+        self->hub.publish(DiscoveryResult{seed, found.size(), added, ""});
+        self->fill_outbound();
+      });
+    };
+    handlers.on_outcome = [weak](const SeedOutcome& o) {
+      auto self = weak.lock();
+      if (!self || o.status == ResolveStatus::ok) return;
+      asio::post(self->strand, [self, seed = o.seed, message = o.message] {
+        self->hub.publish(DiscoveryResult{seed, 0, 0, message});
+      });
+    };
+    try {
+      seeder = std::make_unique<DnsSeeder>(io, std::move(cfg), std::move(handlers));
+      seeder->start();
+    } catch (const std::exception& e) {
+      log->error("DNS seeding disabled: {}", e.what());
+      seeder.reset();
+    }
+  }
+
   void stop_listeners() {
     for (auto& l : listeners)
       l->stop();
@@ -210,6 +266,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     stopping = true;
     if (done) shutdown_waiters.push_back(std::move(done));
     stop_listeners();
+    if (seeder) seeder->stop();
     fill_timer.cancel();
     manual_timer.cancel();
     health_timer.cancel();
@@ -765,6 +822,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   std::optional<peer::PeerStoreFile> store_file;
   std::uint64_t saved_generation = 0;
   std::vector<std::shared_ptr<Listener>> listeners;
+  std::unique_ptr<DnsSeeder> seeder;
   std::map<std::uint64_t, Live> connections;
   std::set<tcp::endpoint> manual;
   std::map<std::string, conn::Backoff> backoffs;  // by store id

@@ -4,10 +4,12 @@
 //
 // Skips (with a message) only when the dnsmasq binary is missing.
 #include "support/io_runner.hpp"
+#include "support/mesh.hpp"
 
 #include <bsvpeer/net/network.hpp>
 #include <bsvpeer/node/ares_resolver.hpp>
 #include <bsvpeer/node/dns_seeder.hpp>
+#include <bsvpeer/node/manager.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -833,4 +835,48 @@ TEST_CASE("seeder: a network without seeds (regtest) completes empty rounds") {
   CHECK(!hole.wait_query(0ms));
   stop_and_wait(seeder, recorder);
   io.stop();
+}
+
+TEST_CASE("manager: DNS seeds lead it to a listening node; NXDOMAIN is reported") {
+  auto* dns = Dnsmasq::get();
+  if (dns == nullptr) {
+    MESSAGE("dnsmasq is not installed; skipped");
+    return;
+  }
+  test::IoRunner io(2);
+  const auto port = test::random_mesh_port();
+  // seed2.test resolves to 127.0.0.4: a node listens there on the network's port.
+  auto target =
+      node::Manager::create(io.context().get_executor(), test::mesh_node_config("127.0.0.4", port));
+  target->start();
+  auto cfg = test::mesh_node_config("127.0.0.6", port);
+  cfg.dns_seed = true;
+  cfg.dns_seeds = {"seed2.test", "missing.test"};
+  cfg.dns_servers = {dns->server()};
+  cfg.dns_timeout = 1s;
+  auto seeded = node::Manager::create(io.context().get_executor(), cfg);
+  auto events = seeded->subscribe(node::EventFilter::control);
+  seeded->start();
+  bool found = false, nxdomain = false;
+  CHECK(test::eventually(
+      [&] {
+        for (auto& e : events->poll().events) {
+          if (auto* d = std::get_if<node::DiscoveryResult>(&e)) {
+            if (d->source == "seed2.test" && d->added == 1) found = true;
+            if (d->source == "missing.test" && !d->error.empty()) nxdomain = true;
+          }
+        }
+        return found && nxdomain && test::outbound_handshaked(*seeded) == 1;
+      },
+      20s));
+  CHECK(found);
+  CHECK(nxdomain);
+  const auto peers = seeded->peers();
+  REQUIRE(peers.size() == 1);
+  CHECK(peers[0].identity.endpoint == tcp::endpoint(asio::ip::make_address("127.0.0.4"), port));
+  const auto record = seeded->store()->find("127.0.0.4", port);
+  REQUIRE(record);
+  CHECK(record->source == peer::PeerSource::dns);
+  seeded->shutdown_and_wait();
+  target->shutdown_and_wait();
 }
