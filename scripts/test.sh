@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --with-tests
 ulimit -n "$(ulimit -Hn)" || true
 
+# ccache hits across checkouts in different directories (CI builds a fresh clone).
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
+
 presets=${BSVPEER_PRESETS:-asan tsan}
 fuzz_seconds=${BSVPEER_FUZZ_SECONDS:-15}
 total_pass=0
