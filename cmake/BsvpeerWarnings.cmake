@@ -5,6 +5,8 @@ function(bsvpeer_warnings target)
   # moved at -O2/-O3 (e.g. the connection actions); the other compilers' checks stay on.
   if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized)
+    # ...and a false mismatched-new-delete on coroutine frames (GCC bug 103049).
+    target_compile_options(${target} PRIVATE -Wno-mismatched-new-delete)
   endif()
   if(BSVPEER_DEVELOPER_MODE)
     target_compile_options(${target} PRIVATE -Werror)
