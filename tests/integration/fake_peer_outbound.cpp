@@ -16,22 +16,12 @@ using namespace bsvpeer;
 using namespace std::chrono_literals;
 using conn::DisconnectReason;
 using conn::PeerState;
+using test::name;
+using test::regtest_magic;
 
 namespace {
 
 constexpr std::uint64_t kNodeId = 1;
-
-// Names, not numbers, in failure messages.
-std::string name(std::optional<DisconnectReason> reason) {
-  return reason ? std::string(conn::to_string(*reason)) : "(none)";
-}
-std::string name(PeerState state) {
-  return std::string(conn::to_string(state));
-}
-
-const wire::Magic& regtest_magic() {
-  return net::network_params(net::NetworkId::regtest).magic;
-}
 
 // Timers a case is not about stay long enough never to fire under a sanitizer on a loaded
 // machine; restarts are fast so the restart case does not wait for seconds.

@@ -10,6 +10,9 @@
 // It reads with wire::FrameDecoder and writes with wire::encode_payload, and it can break the
 // framing on purpose: another magic, a wrong checksum, a declared length that does not match
 // the payload, raw bytes, bytes trickled one at a time, or an abortive close (RST).
+#include <bsvpeer/conn/disconnect_reason.hpp>
+#include <bsvpeer/conn/peer_state.hpp>
+#include <bsvpeer/net/network.hpp>
 #include <bsvpeer/net/protocol.hpp>
 #include <bsvpeer/wire/byte_writer.hpp>
 #include <bsvpeer/wire/frame.hpp>
@@ -448,5 +451,17 @@ class FakePeer {
   CloseKind close_kind_ = CloseKind::open;
   std::optional<wire::Version> node_version_;
 };
+
+// Names, not numbers, in failure messages.
+inline std::string name(std::optional<conn::DisconnectReason> reason) {
+  return reason ? std::string(conn::to_string(*reason)) : "(none)";
+}
+inline std::string name(conn::PeerState state) {
+  return std::string(conn::to_string(state));
+}
+
+inline const wire::Magic& regtest_magic() {
+  return net::network_params(net::NetworkId::regtest).magic;
+}
 
 }  // namespace bsvpeer::test
