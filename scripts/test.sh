@@ -45,7 +45,7 @@ done
 if [ "$fuzz_seconds" != "0" ]; then
   echo "=== fuzz: build and run each target for ${fuzz_seconds}s"
   cmake --preset fuzz >/dev/null
-  cmake --build --preset fuzz
+  cmake --build --preset fuzz --target fuzz_all
   for fuzzer in build/fuzz/tests/fuzz/fuzz_*; do
     [ -x "$fuzzer" ] || continue
     name=$(basename "$fuzzer")

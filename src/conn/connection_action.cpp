@@ -8,9 +8,6 @@
 namespace bsvpeer::conn {
 namespace {
 
-template <class>
-inline constexpr bool kAlwaysFalse = false;
-
 void write_message(std::ostream& os, const wire::Message& message) {
   os << wire::command_of(message);
   std::visit(
@@ -85,7 +82,7 @@ std::ostream& operator<<(std::ostream& os, const Action& action) {
           os << "ignored " << (a.command.empty() ? std::string("frame") : a.command) << " ("
              << a.why << ")";
         } else {
-          static_assert(kAlwaysFalse<T>, "every action needs a description");
+          static_assert(sizeof(T) == 0, "every action needs a description");
         }
       },
       action);

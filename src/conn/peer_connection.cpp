@@ -317,9 +317,10 @@ asio::awaitable<void> PeerConnection::run() {
 
 void PeerConnection::finish(PeerState final_state, DisconnectReason reason) {
   core_.reset();
-  // Set before the last event, so a subscriber that sees it also sees finished().
-  finished_.store(true, std::memory_order_release);
   set_state(final_state, reason, stop_detail_);
+  // Set after the last event: once finished() is true no callback runs any more, so the owner
+  // may destroy what its handler refers to.
+  finished_.store(true, std::memory_order_release);
 }
 
 asio::awaitable<std::optional<DisconnectReason>> PeerConnection::connect() {

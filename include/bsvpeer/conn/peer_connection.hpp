@@ -69,6 +69,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   Direction direction() const noexcept { return identity_.direction; }
   const PeerIdentity& identity() const noexcept { return identity_; }
   PeerState state() const noexcept { return state_.load(std::memory_order_relaxed); }
+  // True once the final state event has been delivered: no event handler call follows.
   bool finished() const noexcept { return finished_.load(std::memory_order_acquire); }
   std::uint64_t bytes_received() const noexcept {
     return bytes_in_.load(std::memory_order_relaxed);
