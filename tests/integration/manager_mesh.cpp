@@ -78,7 +78,11 @@ TEST_CASE("a 10-node mesh forms from a ring of seeds, holds its targets and reco
 
   auto all_at_target = [&] {
     for (auto& n : mesh.nodes) {
-      if (n && test::outbound_handshaked(*n) < kTarget) return false;
+      // A node connected to every other one (in either direction) has nobody left to dial.
+      if (n && test::outbound_handshaked(*n) < kTarget &&
+          n->handshaked_count() < static_cast<std::size_t>(kNodes - 1)) {
+        return false;
+      }
     }
     return true;
   };
