@@ -7,6 +7,8 @@ function(bsvpeer_warnings target)
     target_compile_options(${target} PRIVATE -Wno-maybe-uninitialized)
     # ...and a false mismatched-new-delete on coroutine frames (GCC bug 103049).
     target_compile_options(${target} PRIVATE -Wno-mismatched-new-delete)
+    # ...and a false restrict warning inside std::string at -O3 (GCC bug 105329).
+    target_compile_options(${target} PRIVATE $<$<CONFIG:Release>:-Wno-restrict>)
   endif()
   if(BSVPEER_DEVELOPER_MODE)
     target_compile_options(${target} PRIVATE -Werror)

@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-cmake --preset release -DBSVPEER_BUILD_BENCHES=OFF >/dev/null
-cmake --build --preset release --target bsvpeer_program
+cmake --preset node >/dev/null
+cmake --build --preset node --target bsvpeer_program
 args=("$@")
 [ ${#args[@]} -eq 0 ] && args=(-regtest -listen -bind=127.0.0.1)
-exec build/release/src/bsvpeer/bsvpeer "${args[@]}"
+exec build/node/src/bsvpeer/bsvpeer "${args[@]}"
