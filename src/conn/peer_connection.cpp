@@ -1,6 +1,7 @@
 #include <bsvpeer/conn/failure_kind_of.hpp>
 #include <bsvpeer/conn/peer_connection.hpp>
 #include <bsvpeer/net/protocol.hpp>
+#include <bsvpeer/peer/null_logger.hpp>
 #include <bsvpeer/wire/frame.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -11,7 +12,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <fmt/ostream.h>
-#include <spdlog/sinks/null_sink.h>
 
 #include <chrono>
 
@@ -33,12 +33,6 @@ struct Overloaded : Ts... {
 };
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
-
-std::shared_ptr<spdlog::logger> null_logger() {
-  static auto logger = std::make_shared<spdlog::logger>(
-      "bsvpeer-null", std::make_shared<spdlog::sinks::null_sink_mt>());
-  return logger;
-}
 
 std::string endpoint_text(const asio::ip::tcp::endpoint& ep) {
   const auto addr = ep.address();

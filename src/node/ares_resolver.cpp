@@ -1,9 +1,9 @@
 #include <bsvpeer/node/ares_resolver.hpp>
+#include <bsvpeer/peer/null_logger.hpp>
 
 #include <ares.h>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/sinks/null_sink.h>
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -18,12 +18,6 @@ namespace bsvpeer::node {
 namespace asio = boost::asio;
 
 namespace {
-
-std::shared_ptr<spdlog::logger> null_logger() {
-  static auto logger = std::make_shared<spdlog::logger>(
-      "bsvpeer-null", std::make_shared<spdlog::sinks::null_sink_mt>());
-  return logger;
-}
 
 // ares_library_init is not thread-safe and must run before the first channel. It is never
 // undone: ares_library_cleanup would pull the rug from under channels of other resolvers, and

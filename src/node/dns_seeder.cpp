@@ -1,10 +1,10 @@
 #include <bsvpeer/node/dns_seeder.hpp>
+#include <bsvpeer/peer/null_logger.hpp>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <spdlog/sinks/null_sink.h>
 
 #include <atomic>
 #include <set>
@@ -17,12 +17,6 @@ using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::shared_ptr<spdlog::logger> null_logger() {
-  static auto logger = std::make_shared<spdlog::logger>(
-      "bsvpeer-null", std::make_shared<spdlog::sinks::null_sink_mt>());
-  return logger;
-}
 
 std::chrono::milliseconds since(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);

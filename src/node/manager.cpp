@@ -8,6 +8,7 @@
 #include <bsvpeer/node/network_health.hpp>
 #include <bsvpeer/node/peer_selector.hpp>
 #include <bsvpeer/node/slot_pool.hpp>
+#include <bsvpeer/peer/null_logger.hpp>
 #include <bsvpeer/peer/peer_endpoint.hpp>
 #include <bsvpeer/peer/peer_store_file.hpp>
 
@@ -16,7 +17,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <fmt/ostream.h>
-#include <spdlog/sinks/null_sink.h>
 
 #include <algorithm>
 #include <chrono>
@@ -52,12 +52,6 @@ constexpr std::int64_t kAddrRelayMaxAge = 10 * 60;
 
 // Over-capacity inbound connections handshaked politely at once; beyond, refused at accept.
 constexpr std::size_t kMaxPoliteRejections = 16;
-
-std::shared_ptr<spdlog::logger> null_logger() {
-  static auto logger = std::make_shared<spdlog::logger>(
-      "bsvpeer-null", std::make_shared<spdlog::sinks::null_sink_mt>());
-  return logger;
-}
 
 // An IP or CIDR of the inbound allowlist.
 struct AllowEntry {

@@ -1,9 +1,9 @@
+#include <bsvpeer/peer/null_logger.hpp>
 #include <bsvpeer/peer/peer_record_json.hpp>
 #include <bsvpeer/peer/peer_store_file.hpp>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/logger.h>
-#include <spdlog/sinks/null_sink.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -157,10 +157,7 @@ std::string_view to_string(LoadOutcome outcome) noexcept {
 PeerStoreFile::PeerStoreFile(std::filesystem::path path, net::NetworkId network,
                              PeerStoreFileOptions options)
     : path_(std::move(path)), network_(network), options_(std::move(options)) {
-  if (!options_.logger) {
-    options_.logger = std::make_shared<spdlog::logger>(
-        "bsvpeer.peer_store", std::make_shared<spdlog::sinks::null_sink_mt>());
-  }
+  if (!options_.logger) options_.logger = null_logger();
 }
 
 std::optional<std::filesystem::path> PeerStoreFile::move_aside(UnixSeconds now) const {
