@@ -711,13 +711,12 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
 
   void apply_ban(const std::string& ip, const std::string& reason, std::int64_t until) {
     const auto now = unix_now();
-    std::uint16_t port = config.connection.network.default_port;
-    auto record = store->add(ip, port, peer::PeerSource::inbound, now);
-    // Every record of this IP is banned, so no port of it is dialled.
+    // A record on the default port makes sure the ban is stored even for an IP we never knew;
+    // then every record of this IP is banned, so no port of it is dialled.
+    (void)store->add(ip, config.connection.network.default_port, peer::PeerSource::inbound, now);
     for (const auto& r : store->snapshot()) {
       if (r.ip == ip) (void)store->ban(r.id, reason, until, now);
     }
-    (void)record;
     log->warn("banned {} until {}: {}", ip, until, reason);
     hub.publish(PeerBanned{ip, reason, until});
     for (auto& [id, live] : connections) {
