@@ -20,6 +20,7 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <csignal>
 #include <iostream>
 #include <mutex>
 #include <thread>
@@ -233,6 +234,17 @@ int main(int argc, char** argv) {
   ioc.run();
   for (auto& t : pool)
     t.join();
+  // A supervisor may send its TERM twice (GNU timeout signals the child, then the group);
+  // once the signal_set is gone the default action would turn a clean stop into exit 143.
+  // Only this thread is left: block, drop asio's handlers, then ignore (discards pending ones).
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signals.clear();
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
   log->info("stopped");
   return 0;
 }
