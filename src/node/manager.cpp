@@ -529,7 +529,8 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
 
   conn::EventHandler event_handler() {
     std::weak_ptr<Impl> weak = shared_from_this();
-    return [weak](const conn::ConnectionEvent& e) {
+    return [weak, observer = config.connection_observer](const conn::ConnectionEvent& e) {
+      if (observer) observer(e);
       // Streamed chunks point into the connection's buffer: not forwarded across strands.
       if (std::holds_alternative<conn::PayloadChunk>(e.body)) return;
       auto self = weak.lock();

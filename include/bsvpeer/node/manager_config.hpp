@@ -2,6 +2,7 @@
 // Configuration of a Manager: connection defaults, slots, outbound policy (normal or fixed
 // peer list), manual peers, listeners, discovery, persistence, inbound protection and health.
 #include <bsvpeer/conn/connection_config.hpp>
+#include <bsvpeer/conn/connection_event.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <spdlog/logger.h>
@@ -69,6 +70,10 @@ struct ManagerConfig {
   conn::BackoffConfig dial_backoff;
 
   std::size_t event_queue_capacity = 10'000;
+  // Diagnostics tap: every raw event of every connection, called on that connection's strand
+  // (so it must be thread-safe and quick), before the Manager sees it. The bsvpeer program
+  // logs through it; most users want subscribe() instead.
+  conn::EventHandler connection_observer;
   std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(5);
   std::shared_ptr<spdlog::logger> logger;
 };
