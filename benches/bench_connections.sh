@@ -113,7 +113,8 @@ BASE_PORT=$(free_port)
 while [[ "$BASE_PORT" == "$NODE_PORT" ]]; do BASE_PORT=$(free_port); done
 
 # shellcheck disable=SC2086  # NODE_ARGS is a list of options
-"$NODE_BIN" -regtest -listen -bind=127.0.0.1 -port="$NODE_PORT" $NODE_ARGS >"$WORK/node.log" 2>&1 &
+mkdir -p "$WORK/datadir"
+"$NODE_BIN" -datadir="$WORK/datadir" -regtest -listen -bind=127.0.0.1 -port="$NODE_PORT" $NODE_ARGS >"$WORK/node.log" 2>&1 &
 NODE_PID=$!
 "$LOAD_BIN" --serve --network regtest --host 127.0.0.1 --port "$BASE_PORT" --threads "$THREADS" \
   --json >"$WORK/baseline_serve.json" 2>"$WORK/baseline_serve.err" &

@@ -1,29 +1,29 @@
-// bsvpeer: connects to and/or accepts BSV peers, completes the handshake, answers pings and
-// logs every event and message with the peer's context, until Ctrl-C. It is how anyone checks
-// interop by hand against another node, and what the integration tests drive.
+// bsvpeer: a Bitcoin SV peer node. A Manager keeps its connections (automatic outbound from
+// the peer store, DNS seeds and gossip; -connect's fixed list; -addnode's manual peers; inbound
+// on -bind), persists peers.json in the data directory, and every connection event and message
+// is logged with the peer's context. SIGHUP re-reads the options and the config file and
+// applies them at run time; SIGINT/SIGTERM stop it gracefully (bounded).
 #include "options.hpp"
 
 #include <bsvpeer/conn/connection_action.hpp>
 #include <bsvpeer/conn/peer_connection.hpp>
+#include <bsvpeer/node/manager.hpp>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <fmt/ostream.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
+#include <fcntl.h>
 #include <iostream>
-#include <mutex>
+#include <sys/file.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -33,32 +33,6 @@ using namespace bsvpeer;
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
-
-// Every live connection, so Ctrl-C can close them all.
-class ConnectionSet {
- public:
-  void add(std::shared_ptr<conn::PeerConnection> c) {
-    std::lock_guard lock(mutex_);
-    std::erase_if(connections_, [](const auto& x) { return x->finished(); });
-    connections_.push_back(std::move(c));
-  }
-  void disconnect_all() {
-    std::lock_guard lock(mutex_);
-    for (auto& c : connections_)
-      c->disconnect(conn::DisconnectReason::shutdown);
-  }
-  bool all_finished() {
-    std::lock_guard lock(mutex_);
-    for (auto& c : connections_) {
-      if (!c->finished()) return false;
-    }
-    return true;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<std::shared_ptr<conn::PeerConnection>> connections_;
-};
 
 std::string endpoint_text(const tcp::endpoint& ep) {
   std::ostringstream os;
@@ -109,29 +83,66 @@ conn::EventHandler make_logger(std::shared_ptr<spdlog::logger> log) {
   };
 }
 
-asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, asio::io_context& ioc,
-                                  const conn::ConnectionConfig& config, conn::EventHandler on_event,
-                                  ConnectionSet& connections, std::atomic<std::uint64_t>& next_id,
-                                  std::shared_ptr<conn::NonceRegistry> nonces,
-                                  std::shared_ptr<spdlog::logger> log) {
-  for (;;) {
-    auto [ec, socket] =
-        co_await acceptor.async_accept(asio::make_strand(ioc), asio::as_tuple(asio::use_awaitable));
-    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-    if (ec) {
-      log->warn("accept failed: {}", ec.message());
-      continue;
-    }
-    auto c = conn::PeerConnection::inbound(std::move(socket), config, on_event, nonces, next_id++);
-    connections.add(c);
-    c->start();
-  }
+// The Manager's control events that the connection tap does not already say.
+void log_node_event(spdlog::logger& log, const node::NodeEvent& event) {
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, node::ConnectionRejected>) {
+          log.info("refused inbound {}: {}", endpoint_text(e.endpoint), e.why);
+        } else if constexpr (std::is_same_v<T, node::DiscoveryResult>) {
+          if (e.error.empty()) {
+            log.info("discovery {}: {} addresses, {} new", e.source, e.found, e.added);
+          } else {
+            log.warn("discovery {}: {}", e.source, e.error);
+          }
+        } else if constexpr (std::is_same_v<T, node::PeerUnbanned>) {
+          log.info("unbanned {}", e.ip);
+        } else if constexpr (std::is_same_v<T, node::ConnectionEstablished> ||
+                             std::is_same_v<T, node::ConnectionFailed> ||
+                             std::is_same_v<T, node::ConnectionLost>) {
+          // Said by the connection tap already (state lines).
+        } else {
+          // Listener up/down, bans, isolation: the Manager logs these itself.
+        }
+      },
+      event);
 }
 
+// One node per data directory: a second process would overwrite the first one's peers.json.
+class DataDirLock {
+ public:
+  static std::unique_ptr<DataDirLock> acquire(const std::filesystem::path& dir, std::string& why) {
+    const auto path = dir / ".lock";
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      why = "cannot open " + path.string() + ": " + std::strerror(errno);
+      return nullptr;
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      why = "cannot lock " + path.string() + ": bsvpeer is probably already running there";
+      ::close(fd);
+      return nullptr;
+    }
+    return std::unique_ptr<DataDirLock>(new DataDirLock(fd));
+  }
+  ~DataDirLock() { ::close(fd_); }
+  DataDirLock(const DataDirLock&) = delete;
+  DataDirLock& operator=(const DataDirLock&) = delete;
+
+ private:
+  explicit DataDirLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+std::filesystem::path home_directory() {
+  const char* home = std::getenv("HOME");
+  return home ? std::filesystem::path(home) : std::filesystem::path();
+}
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto parsed = program::parse_options(argc, argv);
+  auto parsed = program::parse_options(argc, argv, home_directory());
   if (auto* error = std::get_if<std::string>(&parsed)) {
     std::cerr << "bsvpeer: " << *error << "\n(try -help)\n";
     return 2;
@@ -149,83 +160,87 @@ int main(int argc, char** argv) {
   auto log = std::make_shared<spdlog::logger>(
       "bsvpeer", std::make_shared<spdlog::sinks::stdout_color_sink_mt>());
   log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  log->set_level(spdlog::level::from_str(options.log_level));
-  log->flush_on(spdlog::level::trace);
-  // The library logs its own view of each connection; at the default level the events below
-  // say the same, so the library speaks only from -debug on (or when something goes wrong).
-  auto library_log = log->clone("bsvpeer.conn");
   const auto level = spdlog::level::from_str(options.log_level);
-  library_log->set_level(level <= spdlog::level::debug ? level : spdlog::level::warn);
-  options.connection.logger = library_log;
+  log->set_level(level);
+  log->flush_on(spdlog::level::trace);
+  // The library logs its own view of each connection; at the default level the tap's lines
+  // say the same, so connections speak only from -debug on (or when something goes wrong).
+  auto connection_log = log->clone("bsvpeer.conn");
+  connection_log->set_level(level <= spdlog::level::debug ? level : spdlog::level::warn);
+  const auto with_loggers = [&](program::Options& o) {
+    o.manager.connection.logger = connection_log;
+    o.manager.logger = log;
+    o.manager.connection_observer = make_logger(log);
+  };
+  with_loggers(options);
+
+  std::error_code dir_ec;
+  std::filesystem::create_directories(options.data_dir, dir_ec);
+  if (dir_ec) {
+    log->error("cannot create the data directory {}: {}", options.data_dir.string(),
+               dir_ec.message());
+    return 1;
+  }
+  std::string lock_error;
+  auto lock = DataDirLock::acquire(options.data_dir, lock_error);
+  if (!lock) {
+    log->error("{}", lock_error);
+    return 1;
+  }
+
+  const auto& network = options.manager.connection.network;
+  log->info("bsvpeer {} on {} (magic {}), user agent {}", kVersion, network.name,
+            wire::magic_to_hex(network.magic), options.manager.connection.user_agent);
+  log->info("data directory {}{}", options.data_dir.string(),
+            options.config_file.empty() ? "" : ", config file " + options.config_file.string());
 
   asio::io_context ioc;
-  ConnectionSet connections;
-  std::atomic<std::uint64_t> next_id{1};
-  auto nonces = std::make_shared<conn::NonceRegistry>();
-  auto on_event = make_logger(log);
-
-  log->info("bsvpeer {} on {} (magic {}), user agent {}", kVersion, options.connection.network.name,
-            wire::magic_to_hex(options.connection.network.magic), options.connection.user_agent);
-
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
-  if (options.listen) {
-    std::vector<tcp::endpoint> endpoints;
-    for (const auto& b : options.bind)
-      endpoints.push_back(*program::parse_endpoint(b, options.port));
-    if (endpoints.empty()) endpoints.emplace_back(asio::ip::address_v6::any(), options.port);
-    for (const auto& ep : endpoints) {
-      auto acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(ioc));
-      boost::system::error_code ec;
-      acceptor->open(ep.protocol(), ec);
-      if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-      if (!ec && ep.address().is_v6()) acceptor->set_option(asio::ip::v6_only(false), ec);
-      if (!ec) acceptor->bind(ep, ec);
-      if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-      if (ec) {
-        log->error("cannot listen on {}: {}", endpoint_text(ep), ec.message());
-        return 1;
-      }
-      log->info("listening on {}", endpoint_text(acceptor->local_endpoint()));
-      asio::co_spawn(acceptor->get_executor(),
-                     accept_loop(*acceptor, ioc, options.connection, on_event, connections, next_id,
-                                 nonces, log),
-                     asio::detached);
-      acceptors.push_back(std::move(acceptor));
+  auto work = asio::make_work_guard(ioc);
+  auto manager = node::Manager::create(ioc.get_executor(), options.manager);
+  auto events = manager->subscribe(node::EventFilter::control);
+  std::atomic<bool> events_done{false};
+  std::thread event_logger([&] {
+    while (!events_done.load()) {
+      auto batch = events->wait(std::chrono::milliseconds(200));
+      if (batch.lost > 0) log->warn("event log fell behind: {} events not logged", batch.lost);
+      for (const auto& e : batch.events)
+        log_node_event(*log, e);
     }
-  }
-  for (const auto& c : options.connect) {
-    auto ep = *program::parse_endpoint(c, options.port);
-    auto peer = conn::PeerConnection::outbound(ioc.get_executor(), ep, options.connection, on_event,
-                                               nonces, next_id++);
-    connections.add(peer);
-    peer->start();
-  }
+  });
+  manager->start();
 
-  asio::signal_set signals(ioc, SIGINT, SIGTERM);
-  asio::steady_timer shutdown_deadline(ioc);
-  std::function<void(int)> poll_shutdown;  // lives until main returns; no self-reference
-  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+  asio::signal_set stop_signals(ioc, SIGINT, SIGTERM);
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     log->info("signal {}: shutting down", signo);
-    for (auto& a : acceptors) {
-      asio::post(a->get_executor(), [&a] {
-        boost::system::error_code ignored;
-        a->close(ignored);
-      });
-    }
-    connections.disconnect_all();
-    // Bounded: give the actors up to 3 s to close, polling their finished flags.
-    poll_shutdown = [&](int left) {
-      if (connections.all_finished() || left == 0) {
-        ioc.stop();
-        return;
-      }
-      shutdown_deadline.expires_after(std::chrono::milliseconds(50));
-      shutdown_deadline.async_wait(
-          [&, left](const boost::system::error_code&) { poll_shutdown(left - 1); });
-    };
-    poll_shutdown(60);
+    manager->shutdown([&] {
+      work.reset();
+      ioc.stop();
+    });
   });
+  // SIGHUP: the options and the config file again, applied to the running node.
+  asio::signal_set reload_signal(ioc, SIGHUP);
+  std::function<void()> wait_reload = [&] {
+    reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      auto again = program::parse_options(argc, argv, home_directory());
+      if (auto* error = std::get_if<std::string>(&again)) {
+        log->error("reload refused: {}", *error);
+      } else {
+        auto& next = std::get<program::Options>(again);
+        with_loggers(next);
+        if (auto why = program::reload_error(options, next)) {
+          log->error("reload refused: {}", *why);
+        } else if (auto refused = manager->update_config(next.manager)) {
+          log->error("reload refused: {}", *refused);
+        } else {
+          log->info("configuration reloaded");
+        }
+      }
+      wait_reload();
+    });
+  };
+  wait_reload();
 
   const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
   std::vector<std::thread> pool;
@@ -234,17 +249,22 @@ int main(int argc, char** argv) {
   ioc.run();
   for (auto& t : pool)
     t.join();
+  events_done = true;
+  event_logger.join();
+  for (const auto& e : events->poll().events)
+    log_node_event(*log, e);
   // A supervisor may send its TERM twice (GNU timeout signals the child, then the group);
   // once the signal_set is gone the default action would turn a clean stop into exit 143.
   // Only this thread is left: block, drop asio's handlers, then ignore (discards pending ones).
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  signals.clear();
-  std::signal(SIGINT, SIG_IGN);
-  std::signal(SIGTERM, SIG_IGN);
+  sigset_t blocked;
+  sigemptyset(&blocked);
+  for (int s : {SIGINT, SIGTERM, SIGHUP})
+    sigaddset(&blocked, s);
+  pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
+  stop_signals.clear();
+  reload_signal.clear();
+  for (int s : {SIGINT, SIGTERM, SIGHUP})
+    std::signal(s, SIG_IGN);
   log->info("stopped");
   return 0;
 }

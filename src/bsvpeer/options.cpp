@@ -6,11 +6,180 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <fstream>
+#include <map>
 #include <sstream>
 
 namespace bsvpeer::program {
 
 namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kConfigName = "bsvpeer.conf";
+
+// Switches that take -noname (bitcoind style) besides -name=0/1.
+constexpr std::array kBoolOptions = {"listen", "dnsseed", "getaddr"};
+
+bool is_bool_option(std::string_view name) {
+  return std::find(kBoolOptions.begin(), kBoolOptions.end(), name) != kBoolOptions.end();
+}
+
+// "-nolisten" -> "-listen=0", "-nolisten=0" -> "-listen=1"; anything else unchanged.
+std::string negate_no_option(const std::string& arg, bool dashed) {
+  std::size_t at = 0;
+  if (dashed) {
+    while (at < arg.size() && at < 2 && arg[at] == '-')
+      ++at;
+    if (at == 0) return arg;
+  }
+  if (arg.compare(at, 2, "no") != 0) return arg;
+  const auto eq = arg.find('=', at);
+  const std::string name = arg.substr(at + 2, eq == std::string::npos ? eq : eq - at - 2);
+  if (!is_bool_option(name)) return arg;
+  const std::string value = eq == std::string::npos ? "1" : arg.substr(eq + 1);
+  const bool negated = !(value == "0" || value == "false" || value == "no" || value == "off");
+  return arg.substr(0, at) + name + "=" + (negated ? "0" : "1");
+}
+
+struct RawOptions {
+  bool testnet = false, regtest = false, stn = false;
+  std::string magic_hex, uacomment, datadir, conf;
+  std::vector<std::string> connect, addnode, bind, inbound_allow, ban_ua, allow_ua;
+  std::vector<std::string> dns_seed_names, dns_servers;
+  std::string outbound_bind;
+  bool listen = true, dns_seed = true, getaddr = true;
+  int port = 0;
+  int max_connections = 125, target_outbound = 8, max_inbound_per_ip = 0;
+  int min_connected_peers = 1;
+  double max_accept_rate = 0;
+  int persist_interval_s = 300, addnode_retry_s = 60, ban_time_s = 24 * 60 * 60;
+  int ping_interval_s = 120, handshake_timeout_s = 60, min_protocol = 0;
+  std::uint64_t services = 0;
+  std::string log_level = "info";
+};
+
+po::options_description describe(RawOptions& r, Options& o) {
+  po::options_description desc("bsvpeer options (bitcoind style: -name=value, -noname)");
+  auto flag = [](bool* target) { return po::value(target)->implicit_value(true); };
+  desc.add_options()                                                               //
+      ("help,h", po::bool_switch(&o.show_help), "show this help")                  //
+      ("version", po::bool_switch(&o.show_version), "print the version and exit")  //
+      ("conf", po::value(&r.conf),
+       "config file (default: <datadir>/bsvpeer.conf; relative paths are under the datadir)")  //
+      ("datadir", po::value(&r.datadir),
+       "data directory (default: ~/.bsvpeer); the network's peers.json lives in a "
+       "subdirectory per network")                                      //
+      ("testnet", flag(&r.testnet), "use the test network")             //
+      ("regtest", flag(&r.regtest), "use the regression test network")  //
+      ("stn", flag(&r.stn), "use the scaling test network")             //
+      ("magicbytes", po::value(&r.magic_hex),
+       "override the network magic, 8 hex digits in wire order (not on mainnet)")  //
+      ("connect", po::value(&r.connect)->composing(),
+       "connect only to this peer (ip[:port]), repeatable; -connect=0: no automatic "
+       "connections. Implies -nodnsseed and, unless given, -nolisten")  //
+      ("addnode", po::value(&r.addnode)->composing(),
+       "a peer (ip[:port]) to keep connected besides the others, repeatable")                 //
+      ("listen", flag(&r.listen), "accept inbound connections (default 1, 0 with -connect)")  //
+      ("bind", po::value(&r.bind)->composing(),
+       "listen on this address[:port], repeatable (default: every IPv4 and IPv6 address)")  //
+      ("port", po::value(&r.port), "listen port (default: the network's port)")             //
+      ("maxconnections", po::value(&r.max_connections),
+       "inbound and outbound connections at most (default 125)")  //
+      ("targetoutbound", po::value(&r.target_outbound),
+       "automatic outbound connections to aim at (default 8)")  //
+      ("maxinboundperip", po::value(&r.max_inbound_per_ip),
+       "inbound connections per IP at most (default 0: no limit)")  //
+      ("maxacceptrate", po::value(&r.max_accept_rate),
+       "inbound connections accepted per second at most (default 0: no limit)")  //
+      ("inboundallow", po::value(&r.inbound_allow)->composing(),
+       "accept inbound only from this IP or CIDR, repeatable (default: everyone)")  //
+      ("outboundbind", po::value(&r.outbound_bind),
+       "source address of outbound connections (default: chosen by the system)")  //
+      ("dnsseed", flag(&r.dns_seed),
+       "find peers through the network's DNS seeds when few are known (default 1)")  //
+      ("dnsseedname", po::value(&r.dns_seed_names)->composing(),
+       "a DNS seed name to use instead of the network's, repeatable")  //
+      ("dnsserver", po::value(&r.dns_servers)->composing(),
+       "DNS server (ip:port) for seed lookups, repeatable (default: the system's)")  //
+      ("getaddr", flag(&r.getaddr), "ask outbound peers for addresses (default 1)")  //
+      ("addnoderetry", po::value(&r.addnode_retry_s),
+       "seconds between attempts to reconnect -addnode peers (default 60)")  //
+      ("persistinterval", po::value(&r.persist_interval_s),
+       "seconds between saves of peers.json (default 300; also saved at shutdown)")  //
+      ("minconnectedpeers", po::value(&r.min_connected_peers),
+       "warn when fewer handshaked peers than this remain (default 1)")  //
+      ("bantime", po::value(&r.ban_time_s),
+       "seconds a misbehaving peer stays banned (default "
+       "86400)")                                                                     //
+      ("uacomment", po::value(&r.uacomment), "text added to the user agent")         //
+      ("services", po::value(&r.services), "service bits to advertise (default 0)")  //
+      ("banclientua", po::value(&r.ban_ua)->composing(),
+       "user-agent substring to ban (replaces the default abc, cash, bch)")  //
+      ("allowclientua", po::value(&r.allow_ua)->composing(),
+       "user-agent substring exempt from the ban list")                                    //
+      ("minversion", po::value(&r.min_protocol), "minimum peer protocol version")          //
+      ("pinginterval", po::value(&r.ping_interval_s), "seconds between our pings")         //
+      ("p2phandshaketimeout", po::value(&r.handshake_timeout_s), "handshake timeout (s)")  //
+      ("debug", po::value(&r.log_level)->implicit_value("debug"),
+       "log level: trace, debug, info, warn, error");
+  return desc;
+}
+
+// A config file split into its top-level lines and the lines of each [section].
+struct ConfigText {
+  std::string top;
+  std::map<std::string, std::string> sections;
+};
+
+std::variant<ConfigText, std::string> read_config(const fs::path& path) {
+  std::ifstream in(path);
+  if (!in) return "cannot read the config file " + path.string();
+  ConfigText text;
+  std::string* current = &text.top;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    const auto last = line.find_last_not_of(" \t\r");
+    line = line.substr(first, last - first + 1);
+    if (line.front() == '[') {
+      if (line.back() != ']' || line.size() < 3) {
+        return path.string() + ":" + std::to_string(number) + ": bad section '" + line + "'";
+      }
+      current = &text.sections[line.substr(1, line.size() - 2)];
+      continue;
+    }
+    if (line.find('=') == std::string::npos) line += "=1";  // "listen" alone means listen=1
+    *current += negate_no_option(line, false) + "\n";
+  }
+  return text;
+}
+
+std::optional<std::string> parse_int_range(const char* name, int value, int min, int max) {
+  if (value < min || value > max) {
+    return "-" + std::string(name) + " must be between " + std::to_string(min) + " and " +
+           std::to_string(max) + ", got " + std::to_string(value);
+  }
+  return std::nullopt;
+}
+
+std::string chain_directory(const net::NetworkParams& network, bool custom_magic) {
+  std::string dir = network.id == net::NetworkId::main   ? ""
+                    : network.id == net::NetworkId::test ? "testnet3"
+                                                         : std::string(network.name);
+  // A private network (own magic) gets its own store: its peers are not the public ones.
+  if (custom_magic) dir += (dir.empty() ? "" : "-") + wire::magic_to_hex(network.magic);
+  return dir;
+}
+
+}  // namespace
 
 std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& text,
                                                              std::uint16_t default_port) {
@@ -34,107 +203,201 @@ std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& 
   if (ec) return std::nullopt;
   std::uint16_t port = default_port;
   if (!port_text.empty()) {
-    try {
-      std::size_t used = 0;
-      const unsigned long p = std::stoul(port_text, &used);
-      if (used != port_text.size() || p == 0 || p > 65535) return std::nullopt;
-      port = static_cast<std::uint16_t>(p);
-    } catch (const std::exception&) {
+    if (port_text.size() > 5 || !std::all_of(port_text.begin(), port_text.end(),
+                                             [](char c) { return c >= '0' && c <= '9'; }))
       return std::nullopt;
-    }
+    const unsigned long p = std::stoul(port_text);
+    if (p == 0 || p > 65535) return std::nullopt;
+    port = static_cast<std::uint16_t>(p);
   }
   return boost::asio::ip::tcp::endpoint(address, port);
 }
 
-std::variant<Options, std::string> parse_options(int argc, const char* const* argv) {
+std::variant<Options, std::string> parse_options(int argc, const char* const* argv,
+                                                 const fs::path& home) {
   Options o;
-  bool testnet = false, regtest = false, stn = false;
-  std::string magic_hex, user_agent;
-  int ping_interval_s = 120;
-  int handshake_timeout_s = 60;
-  int min_protocol = 0;
-  std::vector<std::string> ban_ua, allow_ua;
-  std::uint64_t services = 0;
+  RawOptions r;
+  auto desc = describe(r, o);
 
-  po::options_description desc("bsvpeer options (bitcoind style: -name=value or --name=value)");
-  desc.add_options()                                                               //
-      ("help,h", po::bool_switch(&o.show_help), "show this help")                  //
-      ("version", po::bool_switch(&o.show_version), "print the version and exit")  //
-      ("testnet", po::bool_switch(&testnet), "use the test network")               //
-      ("regtest", po::bool_switch(&regtest), "use the regression test network")    //
-      ("stn", po::bool_switch(&stn), "use the scaling test network")               //
-      ("magicbytes", po::value(&magic_hex),
-       "override the network magic, 8 hex digits in wire order (not on mainnet)")  //
-      ("connect", po::value(&o.connect)->composing(),
-       "connect to this peer (ip[:port]); repeatable")                      //
-      ("listen", po::bool_switch(&o.listen), "accept inbound connections")  //
-      ("bind", po::value(&o.bind)->composing(),
-       "listen on this address (repeatable; default: all IPv4 and IPv6)")          //
-      ("port", po::value(&o.port), "listen port (default: the network's port)")    //
-      ("uacomment", po::value(&user_agent), "text added to the user agent")        //
-      ("services", po::value(&services), "service bits to advertise (default 0)")  //
-      ("banclientua", po::value(&ban_ua)->composing(),
-       "user-agent substring to ban (replaces the default abc, cash, bch)")  //
-      ("allowclientua", po::value(&allow_ua)->composing(),
-       "user-agent substring exempt from the ban list")                              //
-      ("minversion", po::value(&min_protocol), "minimum peer protocol version")      //
-      ("pinginterval", po::value(&ping_interval_s), "seconds between our pings")     //
-      ("p2phandshaketimeout", po::value(&handshake_timeout_s), "handshake timeout")  //
-      ("debug", po::value(&o.log_level)->implicit_value("debug"),
-       "log level: trace, debug, info, warn, error");
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i)
+    args.push_back(negate_no_option(argv[i], true));
 
   po::variables_map vm;
+  const auto style =
+      po::command_line_style::default_style | po::command_line_style::allow_long_disguise;
   try {
-    const auto style =
-        po::command_line_style::default_style | po::command_line_style::allow_long_disguise;
-    po::store(po::command_line_parser(argc, argv).options(desc).style(style).run(), vm);
-    po::notify(vm);
+    po::store(po::command_line_parser(args).options(desc).style(style).run(), vm);
   } catch (const std::exception& e) {
     return std::string(e.what());
   }
   std::ostringstream help;
   help << desc;
   o.help_text = help.str();
-  if (o.show_help || o.show_version) return o;
+  if (vm.count("help") && vm["help"].as<bool>()) {
+    o.show_help = true;
+    return o;
+  }
+  if (vm.count("version") && vm["version"].as<bool>()) {
+    o.show_version = true;
+    return o;
+  }
 
-  if (int(testnet) + int(regtest) + int(stn) > 1) {
+  // The datadir and config file come from the command line only.
+  fs::path base;
+  if (vm.count("datadir")) {
+    base = vm["datadir"].as<std::string>();
+    std::error_code ec;
+    if (!fs::is_directory(base, ec)) {
+      return "-datadir: " + base.string() + " is not an existing directory";
+    }
+  } else {
+    if (home.empty()) return std::string("no home directory: give -datadir");
+    base = home / ".bsvpeer";
+  }
+  bool conf_given = vm.count("conf") > 0;
+  fs::path conf = conf_given ? fs::path(vm["conf"].as<std::string>()) : fs::path(kConfigName);
+  if (conf.is_relative()) conf = base / conf;
+  std::error_code exists_ec;
+  if (fs::exists(conf, exists_ec)) {
+    auto read = read_config(conf);
+    if (auto* error = std::get_if<std::string>(&read)) return *error;
+    auto& text = std::get<ConfigText>(read);
+    // The network may be chosen in the file's top level; its section applies on top.
+    std::string chain = "main";
+    try {
+      po::variables_map top_vm;
+      std::istringstream top(text.top);
+      po::store(po::parse_config_file(top, desc), top_vm);
+      auto on = [&](const char* n) {
+        if (vm.count(n)) return vm[n].as<bool>();
+        return top_vm.count(n) > 0 && top_vm[n].as<bool>();
+      };
+      chain = on("testnet") ? "test" : on("regtest") ? "regtest" : on("stn") ? "stn" : "main";
+      std::istringstream both(text.top + text.sections[chain]);
+      po::store(po::parse_config_file(both, desc), vm);
+    } catch (const std::exception& e) {
+      return conf.string() + ": " + e.what();
+    }
+    for (const auto& [name, lines] : text.sections) {
+      if (name != "main" && name != "test" && name != "regtest" && name != "stn") {
+        return conf.string() + ": unknown section [" + name + "]";
+      }
+    }
+    o.config_file = conf;
+  } else if (conf_given) {
+    return "-conf: " + conf.string() + " does not exist";
+  }
+  try {
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  }
+
+  if (int(r.testnet) + int(r.regtest) + int(r.stn) > 1) {
     return std::string("choose at most one of -testnet, -regtest, -stn");
   }
-  auto id = testnet   ? net::NetworkId::test
-            : regtest ? net::NetworkId::regtest
-            : stn     ? net::NetworkId::stn
-                      : net::NetworkId::main;
-  o.connection.network = net::network_params(id);
-  if (!magic_hex.empty()) {
-    auto magic = wire::parse_magic(magic_hex);
-    if (!magic) return "-magicbytes needs 8 hex digits, got '" + magic_hex + "'";
-    auto custom = net::with_custom_magic(o.connection.network, *magic);
+  auto& c = o.manager.connection;
+  const auto id = r.testnet   ? net::NetworkId::test
+                  : r.regtest ? net::NetworkId::regtest
+                  : r.stn     ? net::NetworkId::stn
+                              : net::NetworkId::main;
+  c.network = net::network_params(id);
+  if (!r.magic_hex.empty()) {
+    auto magic = wire::parse_magic(r.magic_hex);
+    if (!magic) return "-magicbytes needs 8 hex digits, got '" + r.magic_hex + "'";
+    auto custom = net::with_custom_magic(c.network, *magic);
     if (!custom) return std::string("-magicbytes cannot be used on mainnet");
-    o.connection.network = *custom;
+    c.network = *custom;
   }
-  if (o.port == 0) o.port = o.connection.network.default_port;
-  if (!user_agent.empty()) {
-    o.connection.user_agent = "/bsvpeer:0.1.0(" + user_agent + ")/";
+  o.data_dir = base / chain_directory(c.network, !r.magic_hex.empty());
+  o.manager.store_path = o.data_dir / "peers.json";
+  o.log_level = r.log_level;
+  if (spdlog::level::from_str(o.log_level) == spdlog::level::off && o.log_level != "off") {
+    return "-debug: unknown level '" + o.log_level + "' (trace, debug, info, warn, error)";
   }
-  o.connection.services = services;
-  if (!ban_ua.empty()) o.connection.policy.banned_user_agents = ban_ua;
-  o.connection.policy.allowed_user_agents = allow_ua;
-  if (min_protocol > 0) o.connection.policy.min_protocol_version = min_protocol;
-  if (ping_interval_s <= 0) return std::string("-pinginterval must be positive");
-  if (handshake_timeout_s <= 0) return std::string("-p2phandshaketimeout must be positive");
-  o.connection.policy.ping_interval = std::chrono::seconds(ping_interval_s);
-  o.connection.policy.handshake_timeout = std::chrono::seconds(handshake_timeout_s);
-  for (const auto& c : o.connect) {
-    if (!parse_endpoint(c, o.port)) return "-connect: not an ip[:port]: '" + c + "'";
+
+  for (auto e : {parse_int_range("port", r.port, 0, 65535),
+                 parse_int_range("maxconnections", r.max_connections, 0, 100'000),
+                 parse_int_range("targetoutbound", r.target_outbound, 0, 100'000),
+                 parse_int_range("maxinboundperip", r.max_inbound_per_ip, 0, 100'000),
+                 parse_int_range("minconnectedpeers", r.min_connected_peers, 0, 100'000),
+                 parse_int_range("persistinterval", r.persist_interval_s, 1, 7 * 24 * 3600),
+                 parse_int_range("addnoderetry", r.addnode_retry_s, 1, 24 * 3600),
+                 parse_int_range("bantime", r.ban_time_s, 1, 10 * 365 * 24 * 3600),
+                 parse_int_range("pinginterval", r.ping_interval_s, 1, 24 * 3600),
+                 parse_int_range("p2phandshaketimeout", r.handshake_timeout_s, 1, 3600)}) {
+    if (e) return *e;
   }
-  for (const auto& b : o.bind) {
-    if (!parse_endpoint(b, o.port)) return "-bind: not an ip[:port]: '" + b + "'";
+  if (!(r.max_accept_rate >= 0)) return std::string("-maxacceptrate must be 0 or more");
+  const auto port = r.port == 0 ? c.network.default_port : static_cast<std::uint16_t>(r.port);
+
+  if (!r.uacomment.empty()) c.user_agent = "/bsvpeer:0.1.0(" + r.uacomment + ")/";
+  c.services = r.services;
+  if (!r.ban_ua.empty()) c.policy.banned_user_agents = r.ban_ua;
+  c.policy.allowed_user_agents = r.allow_ua;
+  if (r.min_protocol > 0) c.policy.min_protocol_version = r.min_protocol;
+  c.policy.ping_interval = std::chrono::seconds(r.ping_interval_s);
+  c.policy.handshake_timeout = std::chrono::seconds(r.handshake_timeout_s);
+  c.policy.ban_duration = std::chrono::seconds(r.ban_time_s);
+
+  auto& m = o.manager;
+  m.max_connections = static_cast<std::size_t>(r.max_connections);
+  m.target_outbound = static_cast<std::size_t>(r.target_outbound);
+  m.max_inbound_per_ip = static_cast<std::size_t>(r.max_inbound_per_ip);
+  m.max_accepts_per_second = r.max_accept_rate;
+  m.inbound_allowlist = r.inbound_allow;
+  m.min_connected_peers = static_cast<std::size_t>(r.min_connected_peers);
+  m.persist_interval = std::chrono::seconds(r.persist_interval_s);
+  m.manual_retry = std::chrono::seconds(r.addnode_retry_s);
+  m.getaddr_on_outbound = r.getaddr;
+  m.dns_seeds = r.dns_seed_names;
+  m.dns_servers = r.dns_servers;
+
+  const bool connect_given = !r.connect.empty();
+  if (connect_given) {
+    m.mode = node::OutboundMode::fixed;
+    for (const auto& text : r.connect) {
+      if (text == "0") continue;
+      auto ep = parse_endpoint(text, c.network.default_port);
+      if (!ep) return "-connect: not an ip[:port]: '" + text + "'";
+      m.fixed_peers.push_back(*ep);
+    }
   }
-  if (auto e = conn::config_error(o.connection)) return "invalid configuration: " + *e;
-  if (o.connect.empty() && !o.listen) {
-    return std::string("nothing to do: give -connect=ip[:port] and/or -listen");
+  m.dns_seed = r.dns_seed && !connect_given;
+  m.listen = vm.count("listen") && !vm["listen"].defaulted() ? r.listen : !connect_given;
+  for (const auto& text : r.addnode) {
+    auto ep = parse_endpoint(text, c.network.default_port);
+    if (!ep) return "-addnode: not an ip[:port]: '" + text + "'";
+    m.manual_peers.push_back(*ep);
   }
+  for (const auto& text : r.bind) {
+    auto ep = parse_endpoint(text, port);
+    if (!ep) return "-bind: not an ip[:port]: '" + text + "'";
+    m.listen_endpoints.push_back(*ep);
+  }
+  if (m.listen_endpoints.empty()) {
+    m.listen_endpoints.emplace_back(boost::asio::ip::address_v6::any(), port);
+  }
+  if (!r.outbound_bind.empty()) {
+    boost::system::error_code ec;
+    auto address = boost::asio::ip::make_address(r.outbound_bind, ec);
+    if (ec) return "-outboundbind: not an IP address: '" + r.outbound_bind + "'";
+    m.outbound_bind_address = address;
+  }
+  for (const auto& s : r.dns_servers) {
+    if (!parse_endpoint(s, 53)) return "-dnsserver: not an ip[:port]: '" + s + "'";
+  }
+  if (auto e = node::manager_config_error(m)) return "invalid configuration: " + *e;
   return o;
+}
+
+std::optional<std::string> reload_error(const Options& current, const Options& next) {
+  const auto& a = current.manager.connection.network;
+  const auto& b = next.manager.connection.network;
+  if (a.id != b.id || a.magic != b.magic) return std::string("the network cannot change");
+  if (current.data_dir != next.data_dir) return std::string("the data directory cannot change");
+  return std::nullopt;
 }
 
 }  // namespace bsvpeer::program

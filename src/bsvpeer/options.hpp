@@ -1,32 +1,41 @@
 #pragma once
-// bitcoind-style options of the bsvpeer program (-regtest, -connect=host:port, -listen, ...).
-#include <bsvpeer/conn/connection_config.hpp>
+// bitcoind-style options of the bsvpeer program: the command line (-name=value, -noname) and a
+// config file (name=value lines, [main]/[test]/[regtest]/[stn] sections), the command line
+// winning. Everything the node runs with ends up in a ManagerConfig.
+#include <bsvpeer/node/manager_config.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <filesystem>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace bsvpeer::program {
 
 struct Options {
-  conn::ConnectionConfig connection;
-  std::vector<std::string> connect;  // host:port (or host, then the network's port)
-  bool listen = false;
-  std::vector<std::string> bind;  // addresses to listen on; default 127.0.0.1 and ::1? no: all
-  std::uint16_t port = 0;         // 0: the network's default port
+  node::ManagerConfig manager;
+  // The network's own directory (<datadir>/regtest, ...): peers.json and the lock live there.
+  std::filesystem::path data_dir;
+  // The config file read (empty when there was none).
+  std::filesystem::path config_file;
   std::string log_level = "info";
   bool show_version = false;
   bool show_help = false;
   std::string help_text;
 };
 
-// Parses argv; an error is a message for the user (exit code 2).
-std::variant<Options, std::string> parse_options(int argc, const char* const* argv);
+// Parses argv and the config file; an error is a message for the user (exit code 2).
+// `home` is where the default datadir (~/.bsvpeer) lives.
+std::variant<Options, std::string> parse_options(int argc, const char* const* argv,
+                                                 const std::filesystem::path& home);
 
 // "host:port", "[v6]:port", "host" -> endpoint (numeric addresses only; no DNS here).
 std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& text,
                                                              std::uint16_t default_port);
+
+// Why `next` cannot replace `current` at run time (network, datadir), or nullopt.
+std::optional<std::string> reload_error(const Options& current, const Options& next);
 
 }  // namespace bsvpeer::program

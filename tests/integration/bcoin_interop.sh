@@ -79,7 +79,7 @@ if ! wait_for "$EVENTS" '"event":"listening"' 45 "$BCOIN_PID"; then
 fi
 
 echo "== bsvpeer -regtest -magicbytes=fabfb5da -listen on $OUR_PORT, -connect=127.0.0.1:$BCOIN_PORT"
-ip netns exec "$NS" timeout -s TERM 90 "$BSVPEER" -regtest -magicbytes=fabfb5da -listen -bind=127.0.0.1 \
+ip netns exec "$NS" timeout -s TERM 90 "$BSVPEER" -datadir="$WORK" -regtest -magicbytes=fabfb5da -listen -bind=127.0.0.1 \
   -port=$OUR_PORT -connect=127.0.0.1:$BCOIN_PORT -services=9 -debug=trace -pinginterval=1 \
   >"$LOG" 2>&1 &
 BSVPEER_PID=$!
