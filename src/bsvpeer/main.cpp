@@ -109,6 +109,29 @@ void log_node_event(spdlog::logger& log, const node::NodeEvent& event) {
       event);
 }
 
+void log_status(spdlog::logger& log, const node::Manager& manager) {
+  std::size_t automatic = 0, manual = 0, inbound = 0, handshaking = 0;
+  for (const auto& p : manager.peers()) {
+    if (p.state != conn::PeerState::connected) {
+      ++handshaking;
+    } else if (p.identity.direction == conn::Direction::inbound) {
+      ++inbound;
+    } else if (p.manual) {
+      ++manual;
+    } else {
+      ++automatic;
+    }
+  }
+  const auto h = manager.health();
+  log.info(
+      "status: outbound {} automatic + {} manual, inbound {}, handshaking {}; store valid {} "
+      "unknown {} inaccessible {} banned {}; messages in {} out {}, bytes in {} out {}; "
+      "ping mean {} us{}",
+      automatic, manual, inbound, handshaking, h.store.valid, h.store.unknown, h.store.inaccessible,
+      h.store.banned, h.messages_in, h.messages_out, h.bytes_in, h.bytes_out, h.mean_ping_us,
+      h.isolated ? "; ISOLATED" : "");
+}
+
 // One node per data directory: a second process would overwrite the first one's peers.json.
 class DataDirLock {
  public:
@@ -242,6 +265,18 @@ int main(int argc, char** argv) {
   };
   wait_reload();
 
+  // SIGUSR1: one status line (connections by kind, store counts, traffic), for operators and
+  // for tests that run nodes as processes.
+  asio::signal_set status_signal(ioc, SIGUSR1);
+  std::function<void()> wait_status = [&] {
+    status_signal.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      log_status(*log, *manager);
+      wait_status();
+    });
+  };
+  wait_status();
+
   const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i)
@@ -258,12 +293,13 @@ int main(int argc, char** argv) {
   // Only this thread is left: block, drop asio's handlers, then ignore (discards pending ones).
   sigset_t blocked;
   sigemptyset(&blocked);
-  for (int s : {SIGINT, SIGTERM, SIGHUP})
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1})
     sigaddset(&blocked, s);
   pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
   stop_signals.clear();
   reload_signal.clear();
-  for (int s : {SIGINT, SIGTERM, SIGHUP})
+  status_signal.clear();
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1})
     std::signal(s, SIG_IGN);
   log->info("stopped");
   return 0;
