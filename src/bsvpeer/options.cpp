@@ -58,6 +58,7 @@ struct RawOptions {
   int min_connected_peers = 1;
   double max_accept_rate = 0;
   int persist_interval_s = 300, addnode_retry_s = 60, ban_time_s = 24 * 60 * 60;
+  int peer_retry_max_s = 300, inaccessible_retry_s = 1800;
   int ping_interval_s = 120, handshake_timeout_s = 60, min_protocol = 0;
   std::uint64_t services = 0;
   std::string log_level = "info";
@@ -109,6 +110,10 @@ po::options_description describe(RawOptions& r, Options& o) {
       ("getaddr", flag(&r.getaddr), "ask outbound peers for addresses (default 1)")  //
       ("addnoderetry", po::value(&r.addnode_retry_s),
        "seconds between attempts to reconnect -addnode peers (default 60)")  //
+      ("peerretrymax", po::value(&r.peer_retry_max_s),
+       "longest wait in seconds between redials of a peer that failed (default 300)")  //
+      ("inaccessibleretry", po::value(&r.inaccessible_retry_s),
+       "seconds before a peer given up as inaccessible may be dialled again (default 1800)")  //
       ("persistinterval", po::value(&r.persist_interval_s),
        "seconds between saves of peers.json (default 300; also saved at shutdown)")  //
       ("minconnectedpeers", po::value(&r.min_connected_peers),
@@ -324,6 +329,8 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
                  parse_int_range("minconnectedpeers", r.min_connected_peers, 0, 100'000),
                  parse_int_range("persistinterval", r.persist_interval_s, 1, 7 * 24 * 3600),
                  parse_int_range("addnoderetry", r.addnode_retry_s, 1, 24 * 3600),
+                 parse_int_range("peerretrymax", r.peer_retry_max_s, 1, 24 * 3600),
+                 parse_int_range("inaccessibleretry", r.inaccessible_retry_s, 1, 7 * 24 * 3600),
                  parse_int_range("bantime", r.ban_time_s, 1, 10 * 365 * 24 * 3600),
                  parse_int_range("pinginterval", r.ping_interval_s, 1, 24 * 3600),
                  parse_int_range("p2phandshaketimeout", r.handshake_timeout_s, 1, 3600)}) {
@@ -350,6 +357,11 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
   m.min_connected_peers = static_cast<std::size_t>(r.min_connected_peers);
   m.persist_interval = std::chrono::seconds(r.persist_interval_s);
   m.manual_retry = std::chrono::seconds(r.addnode_retry_s);
+  m.dial_backoff.max_delay = std::chrono::seconds(r.peer_retry_max_s);
+  m.dial_backoff.inaccessible_delay = std::chrono::seconds(r.inaccessible_retry_s);
+  if (m.dial_backoff.initial_delay > m.dial_backoff.max_delay) {
+    m.dial_backoff.initial_delay = m.dial_backoff.max_delay;
+  }
   m.getaddr_on_outbound = r.getaddr;
   m.dns_seeds = r.dns_seed_names;
   m.dns_servers = r.dns_servers;
