@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <iostream>
+#include <set>
 #include <sys/file.h>
 #include <thread>
 #include <unistd.h>
@@ -124,12 +125,13 @@ void log_status(spdlog::logger& log, const node::Manager& manager) {
   }
   const auto h = manager.health();
   log.info(
-      "status: outbound {} automatic + {} manual, inbound {}, handshaking {}; store valid {} "
+      "status: slots {}, outbound {} automatic + {} manual, inbound {}, handshaking {}; "
+      "store valid {} "
       "unknown {} inaccessible {} banned {}; messages in {} out {}, bytes in {} out {}; "
       "ping mean {} us{}",
-      automatic, manual, inbound, handshaking, h.store.valid, h.store.unknown, h.store.inaccessible,
-      h.store.banned, h.messages_in, h.messages_out, h.bytes_in, h.bytes_out, h.mean_ping_us,
-      h.isolated ? "; ISOLATED" : "");
+      manager.connection_count(), automatic, manual, inbound, handshaking, h.store.valid,
+      h.store.unknown, h.store.inaccessible, h.store.banned, h.messages_in, h.messages_out,
+      h.bytes_in, h.bytes_out, h.mean_ping_us, h.isolated ? "; ISOLATED" : "");
 }
 
 // One node per data directory: a second process would overwrite the first one's peers.json.
@@ -158,6 +160,15 @@ class DataDirLock {
   int fd_;
 };
 
+// The peers a Manager keeps connected itself: -addnode, and -connect's list in fixed mode.
+std::set<tcp::endpoint> kept_peers(const node::ManagerConfig& config) {
+  std::set<tcp::endpoint> peers(config.manual_peers.begin(), config.manual_peers.end());
+  if (config.mode == node::OutboundMode::fixed) {
+    peers.insert(config.fixed_peers.begin(), config.fixed_peers.end());
+  }
+  return peers;
+}
+
 std::filesystem::path home_directory() {
   const char* home = std::getenv("HOME");
   return home ? std::filesystem::path(home) : std::filesystem::path();
@@ -165,6 +176,14 @@ std::filesystem::path home_directory() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Held back until the handlers below exist, so a TERM during startup (store loading) still
+  // ends in a graceful stop instead of the default action.
+  sigset_t handled_signals;
+  sigemptyset(&handled_signals);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1})
+    sigaddset(&handled_signals, s);
+  pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
+
   auto parsed = program::parse_options(argc, argv, home_directory());
   if (auto* error = std::get_if<std::string>(&parsed)) {
     std::cerr << "bsvpeer: " << *error << "\n(try -help)\n";
@@ -257,6 +276,17 @@ int main(int argc, char** argv) {
         } else if (auto refused = manager->update_config(next.manager)) {
           log->error("reload refused: {}", *refused);
         } else {
+          // update_config takes limits and timers; the peers to keep connected are the
+          // Manager's own list (filled from the config at start), so apply the difference.
+          const auto before = kept_peers(options.manager);
+          const auto after = kept_peers(next.manager);
+          for (const auto& ep : after) {
+            if (!before.count(ep)) manager->add_manual_peer(ep);
+          }
+          for (const auto& ep : before) {
+            if (!after.count(ep)) manager->remove_manual_peer(ep);
+          }
+          options = std::move(next);
           log->info("configuration reloaded");
         }
       }
@@ -276,6 +306,7 @@ int main(int argc, char** argv) {
     });
   };
   wait_status();
+  pthread_sigmask(SIG_UNBLOCK, &handled_signals, nullptr);
 
   const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
   std::vector<std::thread> pool;
@@ -291,11 +322,7 @@ int main(int argc, char** argv) {
   // A supervisor may send its TERM twice (GNU timeout signals the child, then the group);
   // once the signal_set is gone the default action would turn a clean stop into exit 143.
   // Only this thread is left: block, drop asio's handlers, then ignore (discards pending ones).
-  sigset_t blocked;
-  sigemptyset(&blocked);
-  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGUSR1})
-    sigaddset(&blocked, s);
-  pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
+  pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
   stop_signals.clear();
   reload_signal.clear();
   status_signal.clear();

@@ -54,13 +54,14 @@ struct RawOptions {
   std::string outbound_bind;
   bool listen = true, dns_seed = true, getaddr = true;
   int port = 0;
-  int max_connections = 125, target_outbound = 8, max_inbound_per_ip = 0;
+  int max_connections = 125, target_outbound = 8, max_addnode = 8, max_inbound_per_ip = 0;
   int min_connected_peers = 1;
   double max_accept_rate = 0;
   int persist_interval_s = 300, addnode_retry_s = 60, ban_time_s = 24 * 60 * 60;
   int peer_retry_max_s = 300, inaccessible_retry_s = 1800;
   int ping_interval_s = 120, handshake_timeout_s = 60, min_protocol = 0;
   std::uint64_t services = 0;
+  std::uint64_t addr_services = 1;
   std::string log_level = "info";
 };
 
@@ -93,6 +94,8 @@ po::options_description describe(RawOptions& r, Options& o) {
        "inbound and outbound connections at most (default 125)")  //
       ("targetoutbound", po::value(&r.target_outbound),
        "automatic outbound connections to aim at (default 8)")  //
+      ("maxaddnodeconnections", po::value(&r.max_addnode),
+       "-addnode connections at most (default 8)")  //
       ("maxinboundperip", po::value(&r.max_inbound_per_ip),
        "inbound connections per IP at most (default 0: no limit)")  //
       ("maxacceptrate", po::value(&r.max_accept_rate),
@@ -108,6 +111,9 @@ po::options_description describe(RawOptions& r, Options& o) {
       ("dnsserver", po::value(&r.dns_servers)->composing(),
        "DNS server (ip:port) for seed lookups, repeatable (default: the system's)")  //
       ("getaddr", flag(&r.getaddr), "ask outbound peers for addresses (default 1)")  //
+      ("addrservices", po::value(&r.addr_services),
+       "service bits a gossiped address must have to be kept (default 1, NODE_NETWORK; 0 "
+       "keeps all, e.g. for a private mesh of bsvpeer nodes)")  //
       ("addnoderetry", po::value(&r.addnode_retry_s),
        "seconds between attempts to reconnect -addnode peers (default 60)")  //
       ("peerretrymax", po::value(&r.peer_retry_max_s),
@@ -161,7 +167,17 @@ std::variant<ConfigText, std::string> read_config(const fs::path& path) {
       current = &text.sections[line.substr(1, line.size() - 2)];
       continue;
     }
-    if (line.find('=') == std::string::npos) line += "=1";  // "listen" alone means listen=1
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) {
+      line += "=1";  // "listen" alone means listen=1
+    } else if (eq > 0) {
+      // "name = value" as Boost reads it, so "nolisten = 1" is recognised like "listen = 1".
+      // The line starts with no blank, so name_end exists.
+      const auto name_end = line.find_last_not_of(" \t", eq - 1);
+      const auto value_start = line.find_first_not_of(" \t", eq + 1);
+      line = line.substr(0, name_end + 1) + "=" +
+             (value_start == std::string::npos ? "" : line.substr(value_start));
+    }
     *current += negate_no_option(line, false) + "\n";
   }
   return text;
@@ -173,6 +189,21 @@ std::optional<std::string> parse_int_range(const char* name, int value, int min,
            std::to_string(max) + ", got " + std::to_string(value);
   }
   return std::nullopt;
+}
+
+// "ip" or "ip/prefix", as the Manager's inbound allowlist reads it.
+bool valid_allow_entry(const std::string& text) {
+  const auto slash = text.find('/');
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(text.substr(0, slash), ec);
+  if (ec) return false;
+  if (slash == std::string::npos) return true;
+  const auto prefix = text.substr(slash + 1);
+  if (prefix.empty() || prefix.size() > 3 ||
+      !std::all_of(prefix.begin(), prefix.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+    return false;
+  }
+  return std::stoul(prefix) <= (address.is_v4() ? 32u : 128u);
 }
 
 std::string chain_directory(const net::NetworkParams& network, bool custom_magic) {
@@ -190,26 +221,30 @@ std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& 
                                                              std::uint16_t default_port) {
   std::string host = text;
   std::string port_text;
+  bool port_given = false;
   if (!text.empty() && text.front() == '[') {
     const auto close = text.find(']');
     if (close == std::string::npos) return std::nullopt;
     host = text.substr(1, close - 1);
     if (close + 1 < text.size()) {
       if (text[close + 1] != ':') return std::nullopt;
+      port_given = true;
       port_text = text.substr(close + 2);
     }
   } else if (std::count(text.begin(), text.end(), ':') == 1) {
     const auto colon = text.find(':');
     host = text.substr(0, colon);
+    port_given = true;
     port_text = text.substr(colon + 1);
   }
   boost::system::error_code ec;
   const auto address = boost::asio::ip::make_address(host, ec);
   if (ec) return std::nullopt;
   std::uint16_t port = default_port;
-  if (!port_text.empty()) {
-    if (port_text.size() > 5 || !std::all_of(port_text.begin(), port_text.end(),
-                                             [](char c) { return c >= '0' && c <= '9'; }))
+  if (port_given) {
+    if (port_text.empty() || port_text.size() > 5 ||
+        !std::all_of(port_text.begin(), port_text.end(),
+                     [](char c) { return c >= '0' && c <= '9'; }))
       return std::nullopt;
     const unsigned long p = std::stoul(port_text);
     if (p == 0 || p > 65535) return std::nullopt;
@@ -229,8 +264,11 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     args.push_back(negate_no_option(argv[i], true));
 
   po::variables_map vm;
+  // Exact names only: with Boost's default prefix guessing "-maxconn=5" or a typo would pass
+  // silently as another option.
   const auto style =
-      po::command_line_style::default_style | po::command_line_style::allow_long_disguise;
+      (po::command_line_style::default_style & ~po::command_line_style::allow_guessing) |
+      po::command_line_style::allow_long_disguise;
   try {
     po::store(po::command_line_parser(args).options(desc).style(style).run(), vm);
   } catch (const std::exception& e) {
@@ -279,8 +317,11 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
         return top_vm.count(n) > 0 && top_vm[n].as<bool>();
       };
       chain = on("testnet") ? "test" : on("regtest") ? "regtest" : on("stn") ? "stn" : "main";
-      std::istringstream both(text.top + text.sections[chain]);
-      po::store(po::parse_config_file(both, desc), vm);
+      // The first store of a single value wins: command line, then section, then top level.
+      std::istringstream section(text.sections[chain]);
+      po::store(po::parse_config_file(section, desc), vm);
+      std::istringstream top_again(text.top);
+      po::store(po::parse_config_file(top_again, desc), vm);
     } catch (const std::exception& e) {
       return conf.string() + ": " + e.what();
     }
@@ -315,7 +356,8 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     if (!custom) return std::string("-magicbytes cannot be used on mainnet");
     c.network = *custom;
   }
-  o.data_dir = base / chain_directory(c.network, !r.magic_hex.empty());
+  const auto chain_dir = chain_directory(c.network, !r.magic_hex.empty());
+  o.data_dir = chain_dir.empty() ? base : base / chain_dir;  // not "<datadir>/" on mainnet
   o.manager.store_path = o.data_dir / "peers.json";
   o.log_level = r.log_level;
   if (spdlog::level::from_str(o.log_level) == spdlog::level::off && o.log_level != "off") {
@@ -323,8 +365,9 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
   }
 
   for (auto e : {parse_int_range("port", r.port, 0, 65535),
-                 parse_int_range("maxconnections", r.max_connections, 0, 100'000),
+                 parse_int_range("maxconnections", r.max_connections, 1, 100'000),
                  parse_int_range("targetoutbound", r.target_outbound, 0, 100'000),
+                 parse_int_range("maxaddnodeconnections", r.max_addnode, 0, 100'000),
                  parse_int_range("maxinboundperip", r.max_inbound_per_ip, 0, 100'000),
                  parse_int_range("minconnectedpeers", r.min_connected_peers, 0, 100'000),
                  parse_int_range("persistinterval", r.persist_interval_s, 1, 7 * 24 * 3600),
@@ -350,9 +393,19 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
 
   auto& m = o.manager;
   m.max_connections = static_cast<std::size_t>(r.max_connections);
-  m.target_outbound = static_cast<std::size_t>(r.target_outbound);
+  // Defaults shrink with a small -maxconnections (as in bitcoind); explicit values are checked.
+  const auto at_most_max = [&](const char* name, int value) {
+    const auto v = static_cast<std::size_t>(value);
+    return vm.count(name) ? v : std::min(v, m.max_connections);
+  };
+  m.target_outbound = at_most_max("targetoutbound", r.target_outbound);
+  m.max_manual = at_most_max("maxaddnodeconnections", r.max_addnode);
   m.max_inbound_per_ip = static_cast<std::size_t>(r.max_inbound_per_ip);
   m.max_accepts_per_second = r.max_accept_rate;
+  // The Manager skips entries it cannot parse: a typo would silently open the node to everyone.
+  for (const auto& entry : r.inbound_allow) {
+    if (!valid_allow_entry(entry)) return "-inboundallow: not an IP or CIDR: '" + entry + "'";
+  }
   m.inbound_allowlist = r.inbound_allow;
   m.min_connected_peers = static_cast<std::size_t>(r.min_connected_peers);
   m.persist_interval = std::chrono::seconds(r.persist_interval_s);
@@ -363,17 +416,24 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     m.dial_backoff.initial_delay = m.dial_backoff.max_delay;
   }
   m.getaddr_on_outbound = r.getaddr;
+  m.addr_required_services = r.addr_services;
   m.dns_seeds = r.dns_seed_names;
   m.dns_servers = r.dns_servers;
 
   const bool connect_given = !r.connect.empty();
   if (connect_given) {
-    m.mode = node::OutboundMode::fixed;
     for (const auto& text : r.connect) {
       if (text == "0") continue;
       auto ep = parse_endpoint(text, c.network.default_port);
       if (!ep) return "-connect: not an ip[:port]: '" + text + "'";
       m.fixed_peers.push_back(*ep);
+    }
+    // -connect=0 alone (bitcoind's "no automatic connections"): the Manager's fixed mode needs
+    // a peer, so stay in the normal mode with no automatic outbound slot; -addnode still works.
+    if (m.fixed_peers.empty()) {
+      m.target_outbound = 0;
+    } else {
+      m.mode = node::OutboundMode::fixed;
     }
   }
   m.dns_seed = r.dns_seed && !connect_given;
