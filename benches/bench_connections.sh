@@ -57,27 +57,9 @@ NODE_PID=""
 BASE_PID=""
 LOAD_PID=""
 
-# Ends a process we started: TERM, up to 10 s, then KILL. Sets STOP_STATUS to its exit status
-# (not a command substitution: `wait` works only in the shell that started the process).
-STOP_STATUS=""
-stop_process() {
-  local pid=$1
-  STOP_STATUS=""
-  [[ -z "$pid" ]] && return 0
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 100); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      echo "bench_connections: pid $pid ignored SIGTERM for 10 s; killing" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  STOP_STATUS=0
-  wait "$pid" 2>/dev/null || STOP_STATUS=$?
-}
+BENCH_NAME=bench_connections
+# shellcheck source=bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
 
 cleanup() {
   for pid in "$LOAD_PID" "$NODE_PID" "$BASE_PID"; do
@@ -85,28 +67,6 @@ cleanup() {
   done
 }
 trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# Waits (bounded, 10 s) until something listens on 127.0.0.1:$1 and pid $2 is alive.
-wait_listening() {
-  local port=$1 pid=$2 name=$3
-  for _ in $(seq 100); do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "bench_connections: $name exited before listening; see $WORK" >&2
-      exit 1
-    fi
-    if ss -Htln "sport = :$port" | grep -q .; then return 0; fi
-    sleep 0.1
-  done
-  echo "bench_connections: $name not listening on port $port after 10 s" >&2
-  exit 1
-}
-
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
 NODE_PORT=$(free_port)
 BASE_PORT=$(free_port)
