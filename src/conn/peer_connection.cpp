@@ -345,7 +345,10 @@ asio::awaitable<std::optional<DisconnectReason>> PeerConnection::connect() {
   if (ec) {
     stop_detail_ = ec.message();
     log(spdlog::level::warn, "connect failed: {}", ec.message());
-    co_return DisconnectReason::connect_failed;
+    // A reset before we saw the connect complete: the peer accepted and then closed it at once
+    // (as a node refusing a duplicate does), which is a reset, not a refused dial.
+    co_return ec == asio::error::connection_reset ? DisconnectReason::network_error
+                                                  : DisconnectReason::connect_failed;
   }
   co_return std::nullopt;
 }
