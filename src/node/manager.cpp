@@ -1,6 +1,7 @@
 #include <bsvpeer/conn/failure_kind_of.hpp>
 #include <bsvpeer/node/addr_filter.hpp>
 #include <bsvpeer/node/dns_seeder.hpp>
+#include <bsvpeer/node/duplicate_rule.hpp>
 #include <bsvpeer/node/known_inventory.hpp>
 #include <bsvpeer/node/listener.hpp>
 #include <bsvpeer/node/manager.hpp>
@@ -100,6 +101,11 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     SlotKind kind = SlotKind::inbound;
     std::string store_id;  // empty when the peer is not in the store
     std::string ip;
+    // An inbound from our own address: several nodes may share it and its port is ephemeral,
+    // so it is never matched to a peer we dial (see on_accept).
+    bool same_host = false;
+    // An outbound closed because the peer's own connection to us won: not a failure.
+    bool duplicate = false;
     bool handshaked = false;
     bool getaddr_answered = false;
     wire::Version version;
@@ -352,6 +358,9 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
       std::set<std::string> live_ips;
       for (const auto& [id, live] : connections)
         live_ips.insert(live.ip);
+      settle_deferred_failures();
+      for (const auto& [ip, deferred] : deferred_failures)
+        live_ips.insert(ip);
       for (const auto& ep : local_listen_endpoints()) {
         if (auto pe = peer::make_peer_endpoint(ip_text(ep.address()), ep.port())) {
           busy.insert(*pe);
@@ -412,14 +421,19 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
 
   void dial_manual_peers() {
     if (stopping) return;
+    settle_deferred_failures();
     auto busy = busy_endpoints();
     const auto now = unix_now();
     for (const auto& ep : manual) {
       if (busy.count(ep)) continue;
-      if (store->is_ip_banned(ip_text(ep.address()), now)) continue;
+      const auto ip = ip_text(ep.address());
+      // Already connected to us (its dial won or came first), or its dial is on its way after
+      // it refused ours: dialling would only make a duplicate. Re-checked when that ends.
+      if (connected_inbound(ip) || deferred_failures.count(ip)) continue;
+      if (store->is_ip_banned(ip, now)) continue;
       auto token = slots.try_reserve(SlotKind::manual);
       if (!token) break;
-      auto added = store->add(ip_text(ep.address()), ep.port(), peer::PeerSource::manual, now);
+      auto added = store->add(ip, ep.port(), peer::PeerSource::manual, now);
       dial(ep, SlotKind::manual, std::move(*token), added ? added->id : std::string());
     }
   }
@@ -482,16 +496,30 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
       if (accept_tokens < 1.0) return refuse("accept rate limit");
       accept_tokens -= 1.0;
     }
-    // A peer we are dialling or connected to outbound: keep one connection. The one dialled
-    // by the side with the higher listening endpoint wins, so both ends agree.
-    for (const auto& [id, live] : connections) {
-      if (live.connection->direction() != conn::Direction::outbound || live.ip != ip) continue;
-      const auto ours = local_listen_endpoint();
-      if (!ours || !(*ours < live.connection->endpoint())) {
+    // A peer we are dialling or connected to outbound: keep one connection, the one both ends
+    // pick (duplicate_rule). Our own address may carry other nodes, told apart only by their
+    // listening port, which an inbound does not show (its port is ephemeral and SV's version
+    // leaves addr_from empty): such an inbound is never a duplicate, and dials to our address
+    // stand on their endpoint alone.
+    boost::system::error_code local_ec;
+    const auto local = socket.local_endpoint(local_ec);
+    const bool same_host = !local_ec && ip_text(local.address()) == ip;
+    std::vector<std::uint64_t> our_dials;
+    if (!same_host) {
+      std::vector<tcp::endpoint> dialled;
+      for (const auto& [id, live] : connections) {
+        if (live.connection->direction() != conn::Direction::outbound || live.ip != ip) continue;
+        dialled.push_back(live.connection->endpoint());
+        our_dials.push_back(id);
+      }
+      if (judge_inbound(local_listen_endpoint(), dialled) == InboundDuplicate::refuse) {
         return refuse("duplicate of an outbound connection");
       }
+      // Its dial reached us: the reset of ours was its refusal of a duplicate, not a failure.
+      deferred_failures.erase(ip);
     }
     auto token = slots.try_reserve(SlotKind::inbound);
+    const bool with_slot = token.has_value();
     auto cfg = config.connection;
     // No free slot: complete the handshake politely, then close (SV-style over-capacity);
     // only a few at a time, so a storm of connects cannot grow the node without bound.
@@ -509,9 +537,54 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     if (token) live.slot.emplace(std::move(*token));
     live.kind = SlotKind::inbound;
     live.ip = ip;
+    live.same_host = same_host;
     connections.emplace(id, std::move(live));
+    // Its dial won: the peer refuses ours or will drop it, so we close ours first. Not when it
+    // is only handshaked politely for lack of a slot: then ours is all there will be.
+    if (with_slot) {
+      for (auto dial_id : our_dials) {
+        auto& ours = connections.at(dial_id);
+        log->debug("closing our dial to {}: its dial to us wins",
+                   fmt::streamed(ours.connection->endpoint()));
+        ours.duplicate = true;
+        ours.connection->disconnect(conn::DisconnectReason::local_request);
+      }
+    }
     update_counts();
     c->start();
+  }
+
+  // Whether `ip` is connected to us inbound (handshaking or handshaked), as far as an IP tells:
+  // a polite over-capacity inbound is about to close, and one from our own address may be any
+  // node of this host.
+  bool connected_inbound(const std::string& ip) const {
+    for (const auto& [id, live] : connections) {
+      if (live.kind == SlotKind::inbound && live.slot && !live.same_host && live.ip == ip) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Our own listening or dialling address: the peer there cannot tell our dial from those of
+  // other nodes on its host, so never refuses it as a duplicate.
+  bool own_address(const std::string& ip) const {
+    if (config.outbound_bind_address && ip_text(*config.outbound_bind_address) == ip) return true;
+    for (const auto& ep : local_listen_endpoints()) {
+      if (ip_text(ep.address()) == ip) return true;
+    }
+    return false;
+  }
+
+  // A deferred failure whose peer did not dial us within the connect timeout was real.
+  void settle_deferred_failures() {
+    const auto now = conn::Clock::now();
+    std::erase_if(deferred_failures, [&](const auto& entry) {
+      const auto& d = entry.second;
+      if (now < d.until) return false;
+      record_failure(d.store_id, d.reason, d.detail, false);
+      return true;
+    });
   }
 
   std::vector<tcp::endpoint> local_listen_endpoints() const {
@@ -548,6 +621,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
         [&](const auto& body) {
           using T = std::decay_t<decltype(body)>;
           if constexpr (std::is_same_v<T, conn::HandshakeDone>) {
+            if (live.duplicate) return;  // closing: never counted as a connection
             live.handshaked = true;
             live.version = body.peer_version;
             live.connected_since = now;
@@ -571,7 +645,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
             update_counts();
             evaluate_health();
           } else if constexpr (std::is_same_v<T, conn::MessageReceived>) {
-            on_message(e.peer, live, body.message);
+            if (!live.duplicate) on_message(e.peer, live, body.message);
           } else if constexpr (std::is_same_v<T, conn::BanRequested>) {
             const auto until =
                 now + std::chrono::duration_cast<std::chrono::seconds>(body.duration).count();
@@ -597,19 +671,37 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
                          const conn::StateChanged& change) {
     Live& live = it->second;
     const auto reason = change.reason.value_or(conn::DisconnectReason::network_error);
+    const auto detail = live.duplicate
+                            ? std::string("duplicate: the peer's connection to us is kept")
+                            : change.detail;
     if (live.handshaked) {
-      hub.publish(ConnectionLost{peer, reason, change.detail});
+      hub.publish(ConnectionLost{peer, reason, detail});
     } else {
-      hub.publish(ConnectionFailed{peer, reason, change.detail});
+      hub.publish(ConnectionFailed{peer, reason, detail});
     }
-    if (!live.store_id.empty() && live.kind != SlotKind::inbound && !stopping) {
-      record_failure(live.store_id, reason, change.detail, live.handshaked);
+    if (!live.store_id.empty() && live.kind != SlotKind::inbound && !stopping && !live.duplicate) {
+      if (!own_address(live.ip) &&
+          maybe_refused_duplicate(local_listen_endpoint(), live.connection->endpoint(),
+                                  live.handshaked, reason)) {
+        // Counted only if the peer's own dial, which would explain the reset, does not reach
+        // us within the connect timeout; the peer is not dialled again meanwhile.
+        log->debug("{} ended our dial before the handshake: a duplicate if it dials us",
+                   fmt::streamed(live.connection->endpoint()));
+        deferred_failures.insert_or_assign(
+            live.ip, DeferredFailure{live.store_id, reason, detail,
+                                     conn::Clock::now() + config.connection.connect_timeout});
+      } else {
+        record_failure(live.store_id, reason, detail, live.handshaked);
+      }
     }
+    const bool inbound_gone = live.kind == SlotKind::inbound && live.slot && !live.same_host;
     // The slot goes back exactly once: the token is destroyed with the entry.
     connections.erase(it);
     update_counts();
     evaluate_health();
     if (stopping) return;
+    // A manual peer is not dialled while it is connected to us inbound: now it may be.
+    if (inbound_gone) dial_manual_peers();
     fill_outbound();
   }
 
@@ -820,6 +912,15 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   std::map<std::uint64_t, Live> connections;
   std::set<tcp::endpoint> manual;
   std::map<std::string, conn::Backoff> backoffs;  // by store id
+  // Outbound failures that may be a peer's refusal of our duplicate dial (see
+  // on_connection_end), by IP.
+  struct DeferredFailure {
+    std::string store_id;
+    conn::DisconnectReason reason;
+    std::string detail;
+    conn::TimePoint until;
+  };
+  std::map<std::string, DeferredFailure> deferred_failures;
   std::vector<AllowEntry> allowlist;
   double accept_tokens = 0;
   conn::TimePoint accept_tokens_at = conn::Clock::now();

@@ -2,8 +2,9 @@
 // The Manager: one actor (its own strand) that owns the node's connections. It reserves a
 // slot before a PeerConnection exists (released exactly once, whatever happens), dials peers by
 // policy (normal: store + DNS + gossip; fixed: a given list), keeps manual peers connected,
-// accepts inbound connections, bans, relays addresses and inventory, watches the network's
-// health, persists the PeerStore, and fans every event out through the EventHub.
+// accepts inbound connections (one connection per peer when both ends dial: duplicate_rule.hpp),
+// bans, relays addresses and inventory, watches the network's health, persists the PeerStore,
+// and fans every event out through the EventHub.
 #include <bsvpeer/conn/nonce_registry.hpp>
 #include <bsvpeer/conn/peer_connection.hpp>
 #include <bsvpeer/node/event_hub.hpp>
