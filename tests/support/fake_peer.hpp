@@ -82,23 +82,24 @@ class FakePeer {
   // ---- connection setup ------------------------------------------------------------------
 
   // Listens on 127.0.0.1:<ephemeral> for a node that dials us; returns the endpoint to dial.
-  tcp::endpoint listen() {
+  tcp::endpoint listen() { return listen({boost::asio::ip::make_address_v4("127.0.0.1"), 0}); }
+
+  // Listens on `at` (port 0: ephemeral), e.g. a mesh node's own 127.0.0.x and port.
+  tcp::endpoint listen(const tcp::endpoint& at) {
     close_fd(listen_fd_);
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    listen_fd_ = ::socket(at.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (listen_fd_ < 0) throw_errno("socket");
     const int on = 1;
     ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (::bind(listen_fd_, at.data(), static_cast<socklen_t>(at.size())) != 0) {
       throw_errno("bind");
     }
     if (::listen(listen_fd_, 16) != 0) throw_errno("listen");
-    socklen_t len = sizeof addr;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    return {boost::asio::ip::make_address_v4("127.0.0.1"), ntohs(addr.sin_port)};
+    tcp::endpoint bound = at;
+    socklen_t len = static_cast<socklen_t>(bound.capacity());
+    ::getsockname(listen_fd_, bound.data(), &len);
+    bound.resize(len);
+    return bound;
   }
 
   // Takes the next connection from listen()'s socket (closing any current one). A zero
@@ -113,12 +114,21 @@ class FakePeer {
     return true;
   }
 
-  // Dials the node (closing any current connection).
-  bool connect(const tcp::endpoint& remote, Millis timeout = kFakePeerWait) {
+  // Dials the node (closing any current connection), from `from` when given (so the node
+  // sees that address, as a mesh node's dials carry its own 127.0.0.x).
+  bool connect(const tcp::endpoint& remote, Millis timeout = kFakePeerWait,
+               std::optional<boost::asio::ip::address> from = std::nullopt) {
     close();
     const int fd =
         ::socket(remote.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) return false;
+    if (from) {
+      const tcp::endpoint local(*from, 0);
+      if (::bind(fd, local.data(), static_cast<socklen_t>(local.size())) != 0) {
+        ::close(fd);
+        return false;
+      }
+    }
     if (::connect(fd, remote.data(), static_cast<socklen_t>(remote.size())) != 0) {
       if (errno != EINPROGRESS || !wait_for(fd, POLLOUT, deadline_after(timeout))) {
         ::close(fd);
