@@ -61,6 +61,7 @@ std::shared_ptr<Subscription> EventHub::subscribe(EventFilter filter, std::size_
   std::shared_ptr<Subscription> s(new Subscription(filter, capacity == 0 ? 1 : capacity));
   std::lock_guard lock(mutex_);
   subscribers_.push_back(s);
+  if (filter != EventFilter::control) message_subscribers_.fetch_add(1);
   return s;
 }
 
@@ -70,9 +71,14 @@ void EventHub::publish(const NodeEvent& e) {
     std::lock_guard lock(mutex_);
     std::erase_if(subscribers_, [](const auto& w) { return w.expired(); });
     live.reserve(subscribers_.size());
+    std::size_t for_messages = 0;
     for (const auto& w : subscribers_) {
-      if (auto s = w.lock()) live.push_back(std::move(s));
+      if (auto s = w.lock()) {
+        for_messages += s->filter_ != EventFilter::control ? 1 : 0;
+        live.push_back(std::move(s));
+      }
     }
+    message_subscribers_.store(for_messages);
   }
   // Delivered outside the hub's lock: one subscriber's lock never blocks the list.
   for (const auto& s : live)

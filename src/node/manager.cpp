@@ -34,6 +34,13 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
+// Messages the Manager itself handles (gossip, inventory dedupe); the rest only matter to
+// message subscribers.
+bool manager_acts_on(const wire::Message& m) {
+  return std::holds_alternative<wire::Addr>(m) || std::holds_alternative<wire::GetAddr>(m) ||
+         std::holds_alternative<wire::Inv>(m);
+}
+
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -95,6 +102,11 @@ std::optional<AllowEntry> parse_allow_entry(const std::string& text) {
 }  // namespace
 
 struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
+  struct PeerSnapshot {
+    PeerInfo info;
+    std::shared_ptr<conn::PeerConnection> connection;
+  };
+
   struct Live {
     std::shared_ptr<conn::PeerConnection> connection;
     std::optional<SlotToken> slot;
@@ -419,6 +431,20 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     });
   }
 
+  // Coalesced: a burst of events (thousands of connections closing at once) queued on the
+  // strand ends in one refill after them, not one scan of every connection per event.
+  void request_refill(bool manual_too) {
+    refill_manual = refill_manual || manual_too;
+    if (refill_pending || stopping) return;
+    refill_pending = true;
+    asio::post(strand, [self = shared_from_this()] {
+      self->refill_pending = false;
+      if (self->stopping) return;
+      if (std::exchange(self->refill_manual, false)) self->dial_manual_peers();
+      self->fill_outbound();
+    });
+  }
+
   void dial_manual_peers() {
     if (stopping) return;
     settle_deferred_failures();
@@ -454,7 +480,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     live.ip = ip_text(ep.address());
     connections.emplace(id, std::move(live));
     if (!store_id.empty()) (void)store->mark_attempt(store_id, unix_now());
-    update_counts();
+    update_counts(id);
     c->start();
   }
 
@@ -550,7 +576,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
         ours.connection->disconnect(conn::DisconnectReason::local_request);
       }
     }
-    update_counts();
+    update_counts(id);
     c->start();
   }
 
@@ -608,6 +634,11 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
       if (std::holds_alternative<conn::PayloadChunk>(e.body)) return;
       auto self = weak.lock();
       if (!self) return;
+      // Keep-alive and other traffic the Manager does not act on crosses to its strand only
+      // when someone subscribed to messages (at 10,000 peers, pings alone are 4,000 posts/s).
+      if (const auto* m = std::get_if<conn::MessageReceived>(&e.body)) {
+        if (!manager_acts_on(m->message) && !self->hub.wants_messages()) return;
+      }
       asio::post(self->strand, [self, e] { self->on_connection_event(e); });
     };
   }
@@ -642,7 +673,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
                 config.mode == OutboundMode::normal) {
               live.connection->send(wire::GetAddr{});
             }
-            update_counts();
+            update_counts(e.peer.id);
             evaluate_health();
           } else if constexpr (std::is_same_v<T, conn::MessageReceived>) {
             if (!live.duplicate) on_message(e.peer, live, body.message);
@@ -658,7 +689,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
             if (body.to == conn::PeerState::disconnected && live.handshaked) {
               live.handshaked = false;  // an outbound restart: lost, may come back
               hub.publish(ConnectionLost{e.peer, *body.reason, body.detail});
-              update_counts();
+              update_counts(e.peer.id);
               evaluate_health();
             }
             if (final_state) on_connection_end(it, e.peer, body);
@@ -697,12 +728,11 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     const bool inbound_gone = live.kind == SlotKind::inbound && live.slot && !live.same_host;
     // The slot goes back exactly once: the token is destroyed with the entry.
     connections.erase(it);
-    update_counts();
+    update_counts(peer.id);
     evaluate_health();
     if (stopping) return;
     // A manual peer is not dialled while it is connected to us inbound: now it may be.
-    if (inbound_gone) dial_manual_peers();
-    fill_outbound();
+    request_refill(inbound_gone);
   }
 
   void record_failure(const std::string& store_id, conn::DisconnectReason reason,
@@ -753,7 +783,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
       if (addr->entries.size() <= kAddrRelayMaxEntries && !relay.entries.empty()) {
         relay_addr(peer.id, relay);
       }
-      if (added > 0) fill_outbound();
+      if (added > 0) request_refill(false);
     } else if (std::holds_alternative<wire::GetAddr>(message)) {
       // Answered once per connection, only to inbound peers (SV's anti-fingerprinting rule).
       if (live.kind == SlotKind::inbound && !live.getaddr_answered) {
@@ -856,35 +886,47 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     }
   }
 
-  void update_counts() {
-    std::size_t handshaked = 0;
-    std::vector<PeerInfo> infos;
-    infos.reserve(connections.size());
+  // Figures and per-peer copies for readers on other threads. `changed`: the one connection
+  // that was added, changed or removed (its copy alone is rebuilt, so an event costs no copy
+  // of every peer); nullopt rebuilds all.
+  void update_counts(std::optional<std::uint64_t> changed = std::nullopt) {
+    std::size_t handshaked = 0, with_slot = 0;
     for (const auto& [id, live] : connections) {
       handshaked += live.handshaked ? 1 : 0;
-      PeerInfo info;
-      info.identity = live.connection->identity();
-      info.state = live.connection->state();
-      info.manual = live.kind == SlotKind::manual;
-      info.user_agent = live.version.user_agent;
-      info.version = live.version.version;
-      info.services = live.version.services;
-      info.start_height = live.version.start_height;
-      info.connected_since = live.connected_since;
-      infos.push_back(std::move(info));
-    }
-    std::size_t with_slot = 0;
-    for (const auto& [id, live] : connections)
       with_slot += live.slot ? 1 : 0;
+    }
     connection_count.store(with_slot);
     over_capacity_count.store(connections.size() - with_slot);
     handshaked_count.store(handshaked);
     min_connected_peers.store(config.min_connected_peers);
     std::lock_guard lock(info_mutex);
-    peer_infos = std::move(infos);
-    live_connections.clear();
-    for (const auto& [id, live] : connections)
-      live_connections.push_back(live.connection);
+    if (!changed) {
+      snapshots.clear();
+      for (const auto& [id, live] : connections)
+        snapshots.emplace(id, snapshot_of(live));
+      return;
+    }
+    auto it = connections.find(*changed);
+    if (it == connections.end()) {
+      snapshots.erase(*changed);
+    } else {
+      snapshots.insert_or_assign(*changed, snapshot_of(it->second));
+    }
+  }
+
+  static PeerSnapshot snapshot_of(const Live& live) {
+    PeerSnapshot snap;
+    auto& info = snap.info;
+    info.identity = live.connection->identity();
+    info.state = live.connection->state();
+    info.manual = live.kind == SlotKind::manual;
+    info.user_agent = live.version.user_agent;
+    info.version = live.version.version;
+    info.services = live.version.services;
+    info.start_height = live.version.start_height;
+    info.connected_since = live.connected_since;
+    snap.connection = live.connection;
+    return snap;
   }
 
   // --- state ----------------------------------------------------------------------------
@@ -931,14 +973,15 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   AddrFilter addr_filter;
   std::uint64_t next_id = 1;
   bool stopping = false;
+  bool refill_pending = false;
+  bool refill_manual = false;
   bool shutdown_finished = false;
   conn::TimePoint shutdown_deadline{};
   std::vector<std::function<void()>> shutdown_waiters;
 
   // Copies for readers on other threads.
   mutable std::mutex info_mutex;
-  std::vector<PeerInfo> peer_infos;
-  std::vector<std::shared_ptr<conn::PeerConnection>> live_connections;
+  std::map<std::uint64_t, PeerSnapshot> snapshots;
   std::vector<tcp::endpoint> bound_endpoints;
 };
 
@@ -1119,19 +1162,23 @@ void Manager::ping_all() {
 }
 
 std::vector<PeerInfo> Manager::peers() const {
-  std::vector<PeerInfo> infos;
-  std::vector<std::shared_ptr<conn::PeerConnection>> live;
+  std::vector<Impl::PeerSnapshot> snaps;
   {
     std::lock_guard lock(impl_->info_mutex);
-    infos = impl_->peer_infos;
-    live = impl_->live_connections;
+    snaps.reserve(impl_->snapshots.size());
+    for (const auto& [id, snap] : impl_->snapshots)
+      snaps.push_back(snap);
   }
-  for (std::size_t i = 0; i < infos.size() && i < live.size(); ++i) {
-    infos[i].state = live[i]->state();
-    infos[i].bytes_sent = live[i]->bytes_sent();
-    infos[i].bytes_received = live[i]->bytes_received();
-    infos[i].last_ping_us = live[i]->last_ping_us();
-    infos[i].min_ping_us = live[i]->min_ping_us();
+  std::vector<PeerInfo> infos;
+  infos.reserve(snaps.size());
+  for (auto& snap : snaps) {
+    auto& info = infos.emplace_back(std::move(snap.info));
+    const auto& c = *snap.connection;
+    info.state = c.state();
+    info.bytes_sent = c.bytes_sent();
+    info.bytes_received = c.bytes_received();
+    info.last_ping_us = c.last_ping_us();
+    info.min_ping_us = c.min_ping_us();
   }
   return infos;
 }
@@ -1141,7 +1188,9 @@ HealthSnapshot Manager::health() const {
   std::vector<std::shared_ptr<conn::PeerConnection>> live;
   {
     std::lock_guard lock(impl_->info_mutex);
-    live = impl_->live_connections;
+    live.reserve(impl_->snapshots.size());
+    for (const auto& [id, snap] : impl_->snapshots)
+      live.push_back(snap.connection);
   }
   std::int64_t ping_sum = 0, ping_n = 0;
   for (const auto& c : live) {

@@ -4,6 +4,7 @@
 // event is dropped and the subscriber is told how many it lost on its next poll.
 #include <bsvpeer/node/node_event.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -54,8 +55,12 @@ class EventHub {
                                           std::size_t capacity = 10'000);
   void publish(const NodeEvent& e);
   std::size_t subscribers() const;
+  // Whether any subscriber takes message events (may stay true a little after the last one
+  // went away: the count is refreshed on publish). Lets the Manager skip building them.
+  bool wants_messages() const noexcept { return message_subscribers_.load() > 0; }
 
  private:
+  std::atomic<std::size_t> message_subscribers_{0};
   mutable std::mutex mutex_;
   std::vector<std::weak_ptr<Subscription>> subscribers_;
 };
