@@ -13,6 +13,7 @@
 #include <boost/asio/write.hpp>
 #include <fmt/ostream.h>
 
+#include <array>
 #include <chrono>
 
 namespace bsvpeer::conn {
@@ -273,6 +274,7 @@ asio::awaitable<void> PeerConnection::run() {
       failure = stop_reason_.value_or(DisconnectReason::network_error);
     }
     boost::system::error_code ignored;
+    discard_unread();
     socket_.shutdown(tcp::socket::shutdown_both, ignored);
     socket_.close(ignored);
     if (our_nonce_ != 0) {
@@ -649,12 +651,27 @@ void PeerConnection::stop(DisconnectReason reason, std::string detail, bool flus
     return;
   }
   stopping_ = true;
+  discard_unread();
   boost::system::error_code ignored;
   socket_.cancel(ignored);
   socket_.close(ignored);
   core_timer_.cancel();
   writer_wake_.cancel();
   reader_wake_.cancel();
+}
+
+// Closing a socket with unread input makes the kernel send RST instead of FIN, so a peer
+// whose last message (a pong, say) arrived just before our close would see a reset, not our
+// orderly close. What is already here is read and dropped first; bounded (256 KiB) so a
+// flooding peer still gets its reset.
+void PeerConnection::discard_unread() {
+  if (!socket_.is_open()) return;
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+  std::array<char, 4096> scratch;
+  for (int i = 0; i < 64 && !ec; ++i) {
+    if (socket_.read_some(asio::buffer(scratch), ec) == 0) break;
+  }
 }
 
 }  // namespace bsvpeer::conn

@@ -108,6 +108,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   void execute_actions();
   void enqueue(const wire::Message& message, bool priority);
   void stop(DisconnectReason reason, std::string detail, bool flush);
+  void discard_unread();
   void rearm_timer();
   void set_state(PeerState to, std::optional<DisconnectReason> reason = {},
                  std::string detail = {});
