@@ -12,6 +12,7 @@
 #   bsvpeer_load:  cmake --preset release && cmake --build --preset release
 #   --target bsvpeer_program bsvpeer_load)
 # Knobs: CONNECTIONS=10000 CONCURRENCY=200 IDLE_SECONDS=30 PING_S=5 TIMEOUT_MS=20000
+#   NODE_ARGS="" (extra bsvpeer options, e.g. -iothreads=1)
 # Output: one JSON object on stdout; progress and the work directory on stderr. Exit 1 when a
 # side did not hold every connection or the node died.
 set -euo pipefail
@@ -34,6 +35,7 @@ CONCURRENCY=${CONCURRENCY:-200}
 IDLE_SECONDS=${IDLE_SECONDS:-30}
 PING_S=${PING_S:-5}
 TIMEOUT_MS=${TIMEOUT_MS:-20000}
+NODE_ARGS=${NODE_ARGS:-}
 # Each process holds CONNECTIONS sockets plus a few: within the machine's 20,000 per process.
 ulimit -n 20000
 
@@ -102,8 +104,9 @@ hold() {
 # --- bsvpeer: its Manager holds the connections.
 NODE_PORT=$(free_port)
 mkdir -p "$WORK/datadir"
+# shellcheck disable=SC2086  # NODE_ARGS is a list of options
 "$NODE_BIN" -datadir="$WORK/datadir" -regtest -bind=127.0.0.1 -port="$NODE_PORT" \
-  -maxconnections=$((CONNECTIONS + 50)) -pinginterval="$PING_S" >"$WORK/node.log" 2>&1 &
+  -maxconnections=$((CONNECTIONS + 50)) -pinginterval="$PING_S" $NODE_ARGS >"$WORK/node.log" 2>&1 &
 SERVER_PID=$!
 wait_listening "$NODE_PORT" "$SERVER_PID" bsvpeer
 sleep 1
@@ -130,14 +133,15 @@ hold baseline "$BASE_PORT" "$SERVER_PID"
 stop_process "$SERVER_PID"
 SERVER_PID=""
 
-export CONNECTIONS IDLE_SECONDS PING_S NODE_EXIT WORK
+export CONNECTIONS IDLE_SECONDS PING_S NODE_EXIT WORK NODE_ARGS
 python3 - <<'EOF'
 import json, os
 env = os.environ
 n = int(env["CONNECTIONS"])
 out = {"bench": "peers_held", "connections": n, "idle_seconds": int(env["IDLE_SECONDS"]),
        "ping_interval_s": int(env["PING_S"]), "loadavg": open("/proc/loadavg").read().split()[:3],
-       "cpus": os.cpu_count(), "node_exit": int(env["NODE_EXIT"] or -1)}
+       "cpus": os.cpu_count(), "node_args": env["NODE_ARGS"],
+       "node_exit": int(env["NODE_EXIT"] or -1)}
 ok = True
 for side in ("bsvpeer", "baseline"):
     r = json.load(open(os.path.join(env["WORK"], side + ".result")))

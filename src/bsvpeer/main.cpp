@@ -308,7 +308,9 @@ int main(int argc, char** argv) {
   wait_status();
   pthread_sigmask(SIG_UNBLOCK, &handled_signals, nullptr);
 
-  const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
+  const unsigned threads = options.io_threads > 0
+                               ? options.io_threads
+                               : std::max(2u, std::thread::hardware_concurrency());
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i)
     pool.emplace_back([&] { ioc.run(); });

@@ -21,6 +21,8 @@ struct Options {
   // The config file read (empty when there was none).
   std::filesystem::path config_file;
   std::string log_level = "info";
+  // Threads running the network (every connection and the Manager); 0: max(2, cores).
+  unsigned io_threads = 0;
   bool show_version = false;
   bool show_help = false;
   std::string help_text;

@@ -239,6 +239,8 @@ TEST_CASE("values out of range are refused with the option's name and limits") {
       {"-pinginterval=0", "-pinginterval must be between 1 and 86400, got 0"},
       {"-p2phandshaketimeout=0", "-p2phandshaketimeout must be between 1 and 3600, got 0"},
       {"-p2phandshaketimeout=3601", "-p2phandshaketimeout must be between 1 and 3600"},
+      {"-iothreads=-1", "-iothreads must be between 0 and 64, got -1"},
+      {"-iothreads=65", "-iothreads must be between 0 and 64, got 65"},
       {"-maxacceptrate=-1", "-maxacceptrate must be 0 or more"},
       {"-maxacceptrate=nan", "-maxacceptrate must be 0 or more"},
       {"-magicbytes=xyz", "-magicbytes needs 8 hex digits, got 'xyz'"},
@@ -255,6 +257,8 @@ TEST_CASE("values out of range are refused with the option's name and limits") {
         1);
   CHECK(ok(parse({"-regtest", "-bantime=1"})).manager.connection.policy.ban_duration ==
         std::chrono::seconds(1));
+  CHECK(ok(parse({"-regtest"})).io_threads == 0);  // 0: max(2, cores), chosen by main
+  CHECK(ok(parse({"-regtest", "-iothreads=1"})).io_threads == 1);
 }
 
 TEST_CASE("the network: one of -testnet/-regtest/-stn, -magicbytes not on mainnet") {
