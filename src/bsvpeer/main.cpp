@@ -7,6 +7,7 @@
 
 #include <bsvpeer/conn/connection_action.hpp>
 #include <bsvpeer/conn/peer_connection.hpp>
+#include <bsvpeer/net/address_text.hpp>
 #include <bsvpeer/node/manager.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -30,16 +31,11 @@
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using namespace bsvpeer;
+using net::endpoint_text;
 
 namespace {
 
 constexpr const char* kVersion = "0.1.0";
-
-std::string endpoint_text(const tcp::endpoint& ep) {
-  std::ostringstream os;
-  os << ep;
-  return os.str();
-}
 
 conn::EventHandler make_logger(std::shared_ptr<spdlog::logger> log) {
   return [log](const conn::ConnectionEvent& e) {

@@ -1,5 +1,6 @@
 #include <bsvpeer/conn/failure_kind_of.hpp>
 #include <bsvpeer/conn/peer_connection.hpp>
+#include <bsvpeer/net/address_text.hpp>
 #include <bsvpeer/net/protocol.hpp>
 #include <bsvpeer/peer/null_logger.hpp>
 #include <bsvpeer/wire/frame.hpp>
@@ -18,6 +19,8 @@
 
 namespace bsvpeer::conn {
 
+using net::endpoint_text;
+
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 
@@ -34,16 +37,6 @@ struct Overloaded : Ts... {
 };
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
-
-std::string endpoint_text(const asio::ip::tcp::endpoint& ep) {
-  const auto addr = ep.address();
-  if (addr.is_v6() && !addr.to_v6().is_v4_mapped()) {
-    return "[" + addr.to_string() + "]:" + std::to_string(ep.port());
-  }
-  const auto v4 =
-      addr.is_v6() ? asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6()) : addr.to_v4();
-  return v4.to_string() + ":" + std::to_string(ep.port());
-}
 
 bool is_priority_command(std::string_view command) {
   return command == "version" || command == "verack" || command == "ping" || command == "pong" ||

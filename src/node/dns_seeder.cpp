@@ -1,3 +1,4 @@
+#include <bsvpeer/net/address_text.hpp>
 #include <bsvpeer/node/dns_seeder.hpp>
 #include <bsvpeer/peer/null_logger.hpp>
 
@@ -11,6 +12,8 @@
 #include <stdexcept>
 
 namespace bsvpeer::node {
+
+using net::endpoint_text;
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -29,13 +32,6 @@ tcp::endpoint endpoint_for(const asio::ip::address& address, std::uint16_t port)
     return {asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()), port};
   }
   return {address, port};
-}
-
-std::string endpoint_text(const tcp::endpoint& endpoint) {
-  if (endpoint.address().is_v6()) {
-    return "[" + endpoint.address().to_string() + "]:" + std::to_string(endpoint.port());
-  }
-  return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include <bsvpeer/conn/failure_kind_of.hpp>
+#include <bsvpeer/net/address_text.hpp>
 #include <bsvpeer/node/addr_filter.hpp>
 #include <bsvpeer/node/dns_seeder.hpp>
 #include <bsvpeer/node/duplicate_rule.hpp>
@@ -29,6 +30,8 @@
 
 namespace bsvpeer::node {
 
+using net::ip_text;
+
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
@@ -45,13 +48,6 @@ std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string ip_text(const asio::ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) {
-    return asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6()).to_string();
-  }
-  return a.to_string();
 }
 
 // SV relays addr messages of at most 10 entries, and only entries under 10 minutes old.
