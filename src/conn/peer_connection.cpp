@@ -38,11 +38,6 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-bool is_priority_command(std::string_view command) {
-  return command == "version" || command == "verack" || command == "ping" || command == "pong" ||
-         command == "protoconf" || command == "reject";
-}
-
 // Failures of the transport or the clock, as opposed to the peer breaking a rule.
 bool is_failure(DisconnectReason r) {
   switch (r) {
@@ -552,8 +547,9 @@ void PeerConnection::enqueue(const wire::Message& message, bool priority) {
     return;
   }
   log(spdlog::level::trace, "send {}", describe(message));
-  const bool control = priority || is_priority_command(command);
-  if (!queue_.push(std::move(frame), control ? SendQueue::Lane::control : SendQueue::Lane::bulk)) {
+  // The core marks its own control frames (handshake, ping/pong, reject); what a user sends
+  // queues behind them in the bulk lane.
+  if (!queue_.push(std::move(frame), priority ? SendQueue::Lane::control : SendQueue::Lane::bulk)) {
     log(spdlog::level::warn, "send queue full ({} bytes); closing", queue_.bytes());
     stop(DisconnectReason::send_queue_full, "peer does not read", false);
     return;
