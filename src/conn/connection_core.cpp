@@ -539,4 +539,16 @@ std::uint64_t ConnectionCore::peer_max_recv_payload() const noexcept {
   return peer_protoconf_ ? peer_protoconf_->max_recv_payload_length : wire::kLegacyMaxPayload;
 }
 
+void ConnectionCore::update_timers(const ConnectionPolicy& policy) {
+  policy_.ping_interval = policy.ping_interval;
+  policy_.ping_timeout = policy.ping_timeout;
+  policy_.max_outstanding_pings = policy.max_outstanding_pings;
+  policy_.inactivity_timeout = policy.inactivity_timeout;
+  policy_.legacy_receive_timeout = policy.legacy_receive_timeout;
+  policy_.ban_duration = policy.ban_duration;
+  policy_.answer_getheaders = policy.answer_getheaders;
+  pings_.set_settings(
+      PingSettings{policy_.ping_interval, policy_.ping_timeout, policy_.max_outstanding_pings});
+}
+
 }  // namespace bsvpeer::conn

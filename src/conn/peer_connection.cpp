@@ -171,8 +171,8 @@ void PeerConnection::update_config(ConnectionConfig config) {
     if (self->config_.logger) self->logger_ = self->config_.logger;
     self->queue_.set_limits(self->config_.send_queue);
     if (self->decoder_) self->decoder_->set_limits(self->config_.receive_limits);
-    // The core's policy is fixed per session; the next (re)connection uses the new one. Timers
-    // that matter at once (ping, inactivity) are re-evaluated at the next deadline.
+    // Timers apply to the live session at once; the rest of the policy from the next one.
+    if (self->core_) self->core_->update_timers(self->config_.policy);
     self->rearm_timer();
   });
 }

@@ -295,3 +295,26 @@ TEST_CASE("core timers: a local disconnect is emitted once; the first reason win
   CHECK(h.frame_fatal(wire::Error::wrong_magic).empty());
   CHECK(h.advance(1h).empty());
 }
+
+TEST_CASE("core timers: a live config change moves the ping schedule and timeouts at once") {
+  Harness h(Direction::outbound);
+  h.complete_handshake();
+  h.now += 10ms;
+  h.receive(wire::Pong{101});
+  CHECK(h.core.next_deadline() == kT0 + 120s);
+
+  ConnectionPolicy faster;
+  faster.ping_interval = 5s;
+  faster.ping_timeout = 2s;
+  faster.reject_after_handshake = true;  // decided at the handshake: must not change now
+  h.core.update_timers(faster);
+  CHECK(h.core.next_deadline() == kT0 + 5s);
+  CHECK_FALSE(h.core.policy().reject_after_handshake);
+  h.now = kT0 + 5s;
+  CHECK(describe_all(h.timer()) == "send! ping nonce=102");
+
+  // The ping in flight now times out after the new 2 s, not the old 20 minutes.
+  h.now = kT0 + 7s;
+  traffic(h);
+  CHECK(describe_all(h.timer()).find("ping_timeout") != std::string::npos);
+}

@@ -98,6 +98,11 @@ class ConnectionCore {
   std::uint64_t invalid_checksums() const noexcept { return checksum_burst_.total_failures(); }
   std::optional<DisconnectReason> close_reason() const noexcept { return close_reason_; }
   const ConnectionPolicy& policy() const noexcept { return policy_; }
+  // A config change on a live session: ping interval/timeout/bound, inactivity timeouts, ban
+  // duration and getheaders answers take effect at once (next_deadline() moves with them).
+  // What was decided at the handshake stays: version rules, the handshake timeout, an
+  // over-capacity connection's polite reject, the rate limit and the ban threshold.
+  void update_timers(const ConnectionPolicy& policy);
 
  private:
   void on_peer_version(wire::Version peer, Actions& out);

@@ -78,6 +78,8 @@ class PingTracker {
 
   PingStats stats() const;
   const PingSettings& settings() const noexcept { return settings_; }
+  // New interval/timeout/bound for the pings to come and those in flight (a live config change).
+  void set_settings(PingSettings settings) noexcept { settings_ = settings; }
 
  private:
   struct Outstanding {
