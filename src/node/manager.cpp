@@ -860,9 +860,8 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
 
   void evaluate_health() {
     const auto now = conn::Clock::now();
-    std::size_t handshaked = 0;
-    for (const auto& [id, live] : connections)
-      handshaked += live.handshaked ? 1 : 0;
+    // Counted by update_counts(), which runs on every change of a connection's handshake.
+    const std::size_t handshaked = handshaked_count.load();
     if (auto event = health.update(handshaked, now)) {
       if (*event == NetworkHealthEvent::isolated) {
         log->warn("isolated: {} handshaked peers (minimum {})", handshaked,
