@@ -11,6 +11,10 @@
 namespace bsvpeer::conn {
 namespace {
 
+PingSettings ping_settings_of(const ConnectionPolicy& p) {
+  return PingSettings{p.ping_interval, p.ping_timeout, p.max_outstanding_pings};
+}
+
 // SV's reason text in the reject it sends for a payload that does not deserialise.
 constexpr std::string_view kParseErrorReason = "error parsing message";
 
@@ -73,9 +77,7 @@ ConnectionCore::ConnectionCore(Direction direction, ConnectionPolicy policy,
                      UserAgentFilter(policy_.banned_user_agents, policy_.allowed_user_agents)},
       is_local_nonce_(std::move(is_local_nonce)),
       handshake_(direction, checked_version(std::move(our_version)), protoconf_to_send(policy_)),
-      pings_(
-          PingSettings{policy_.ping_interval, policy_.ping_timeout, policy_.max_outstanding_pings},
-          std::move(random_nonce)),
+      pings_(ping_settings_of(policy_), std::move(random_nonce)),
       misbehavior_(policy_.ban_threshold),
       checksum_burst_(policy_.invalid_checksum_burst) {
   if (policy_.rate_limit) rate_limiter_.emplace(*policy_.rate_limit);
@@ -547,8 +549,7 @@ void ConnectionCore::update_timers(const ConnectionPolicy& policy) {
   policy_.legacy_receive_timeout = policy.legacy_receive_timeout;
   policy_.ban_duration = policy.ban_duration;
   policy_.answer_getheaders = policy.answer_getheaders;
-  pings_.set_settings(
-      PingSettings{policy_.ping_interval, policy_.ping_timeout, policy_.max_outstanding_pings});
+  pings_.set_settings(ping_settings_of(policy_));
 }
 
 }  // namespace bsvpeer::conn
