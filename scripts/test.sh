@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: installs what is missing, then builds and runs the unit
-# and integration tests under ASan+UBSan and under TSan, then a short run of every fuzzer.
-#   BSVPEER_PRESETS="asan tsan"   which sanitizer builds to run
-#   BSVPEER_FUZZ_SECONDS=15       seconds per fuzz target (0 skips fuzzing)
+# The whole test suite, as CI runs it: installs what is missing, then builds every preset the
+# README names and runs the tests:
+#   asan, tsan   unit + integration tests (sanitizers)
+#   release      unit tests (optimised code finds different bugs) and the benches build
+#   dev, node, coverage, consumer-lib   built, so no documented build can rot unseen
+#   fuzz         every fuzzer for a short run
+# Environment:
+#   BSVPEER_PRESETS="asan tsan"                        presets with unit + integration tests
+#   BSVPEER_UNIT_PRESETS="release"                     presets with unit tests only
+#   BSVPEER_BUILD_PRESETS="node dev coverage consumer-lib"  presets only built
+#   BSVPEER_FUZZ_SECONDS=15                            seconds per fuzz target (0 skips fuzzing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --with-tests
@@ -12,10 +19,11 @@ ulimit -n "$(ulimit -Hn)" || true
 export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 
 presets=${BSVPEER_PRESETS:-asan tsan}
+unit_presets=${BSVPEER_UNIT_PRESETS:-release}
+build_presets=${BSVPEER_BUILD_PRESETS:-node dev coverage consumer-lib}
 fuzz_seconds=${BSVPEER_FUZZ_SECONDS:-15}
 total_pass=0
 total_fail=0
-summary=()
 
 count_ctest() {  # parses ctest's closing line "NN% tests passed, F tests failed out of T"
   local log=$1 line t f
@@ -28,18 +36,43 @@ count_ctest() {  # parses ctest's closing line "NN% tests passed, F tests failed
 }
 
 status=0
-for preset in $presets; do
-  echo "=== $preset: configure and build"
-  cmake --preset "$preset" >/dev/null
-  cmake --build --preset "$preset"
+build_preset() {
+  echo "=== $1: configure and build"
+  local t0=$SECONDS
+  if cmake --preset "$1" >/dev/null && cmake --build --preset "$1"; then
+    echo "=== $1: built in $((SECONDS - t0)) s"
+  else
+    echo "=== $1: BUILD FAILED"
+    total_fail=$((total_fail + 1)); status=1
+    return 1
+  fi
+}
+
+run_ctest() {  # preset, then ctest's selection arguments
+  local preset=$1 log
+  shift
   log=$(mktemp)
+  if ! ctest --preset "$preset" "$@" 2>&1 | tee "$log"; then status=1; fi
+  count_ctest "$log"
+  rm -f "$log"
+}
+
+for preset in $presets; do
+  build_preset "$preset" || continue
   echo "=== $preset: tests"
+  run_ctest "$preset" -j2 -LE integration
   # Integration tests bind real ports and run peers; they go one at a time.
-  if ! ctest --preset "$preset" -j2 -LE integration 2>&1 | tee "$log"; then status=1; fi
-  count_ctest "$log"
-  if ! ctest --preset "$preset" -L integration 2>&1 | tee "$log"; then status=1; fi
-  count_ctest "$log"
-  summary+=("$preset done")
+  run_ctest "$preset" -L integration
+done
+
+for preset in $unit_presets; do
+  build_preset "$preset" || continue
+  echo "=== $preset: unit tests"
+  run_ctest "$preset" -j2 -L unit
+done
+
+for preset in $build_presets; do
+  build_preset "$preset" || true
 done
 
 if [ "$fuzz_seconds" != "0" ]; then
