@@ -55,6 +55,12 @@ bool is_failure(DisconnectReason r) {
   }
 }
 
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 template <class... Args>
@@ -376,6 +382,7 @@ asio::awaitable<void> PeerConnection::read_loop() {
       co_return;
     }
     bytes_in_.fetch_add(n, std::memory_order_relaxed);
+    last_receive_time_.store(unix_seconds(), std::memory_order_relaxed);
     core_->on_bytes_received(Clock::now());
     wire::ByteSpan input(buffer.data(), n);
     while (!stopping_ && core_->state() != ConnectionState::closed) {
@@ -420,6 +427,7 @@ void PeerConnection::handle_outcome(wire::FrameDecoder::Outcome outcome) {
     case Kind::stream_begin: {
       messages_in_.fetch_add(1, std::memory_order_relaxed);
       const auto& header = decoder_->header();
+      count_received(header);
       // A streamed payload before the handshake is a message before version/verack: the core
       // scores it; its bytes are skipped.
       stream_admitted_ = core_->handshake_complete();
@@ -450,8 +458,19 @@ void PeerConnection::handle_outcome(wire::FrameDecoder::Outcome outcome) {
   }
 }
 
+void PeerConnection::count_received(const wire::FrameHeader& header) {
+  std::lock_guard lock(traffic_mutex_);
+  traffic_.add_received(header.command, header.size() + header.payload_length);
+}
+
+MessageStats PeerConnection::traffic() const {
+  std::lock_guard lock(traffic_mutex_);
+  return traffic_;
+}
+
 void PeerConnection::handle_frame() {
   messages_in_.fetch_add(1, std::memory_order_relaxed);
+  count_received(decoder_->header());
   const auto& command = decoder_->header().command;
   const TimePoint now = Clock::now();
   auto message = wire::decode_payload(command, decoder_->payload());
@@ -549,12 +568,18 @@ void PeerConnection::enqueue(const wire::Message& message, bool priority) {
   log(spdlog::level::trace, "send {}", describe(message));
   // The core marks its own control frames (handshake, ping/pong, reject); what a user sends
   // queues behind them in the bulk lane.
+  const std::size_t queued_size = frame.size();
   if (!queue_.push(std::move(frame), priority ? SendQueue::Lane::control : SendQueue::Lane::bulk)) {
     log(spdlog::level::warn, "send queue full ({} bytes); closing", queue_.bytes());
     stop(DisconnectReason::send_queue_full, "peer does not read", false);
     return;
   }
   messages_out_.fetch_add(1, std::memory_order_relaxed);
+  {
+    // Counted when queued, as bitcoind counts in PushMessage.
+    std::lock_guard lock(traffic_mutex_);
+    traffic_.add_sent(command, queued_size);
+  }
   writer_wake_.cancel();
 }
 
@@ -585,6 +610,7 @@ asio::awaitable<void> PeerConnection::write_loop() {
       co_return;
     }
     bytes_out_.fetch_add(n, std::memory_order_relaxed);
+    last_send_time_.store(unix_seconds(), std::memory_order_relaxed);
     if (core_) core_->on_bytes_sent(Clock::now());
     if (!queue_.above_high_watermark()) reader_wake_.cancel();
   }
