@@ -382,7 +382,12 @@ asio::awaitable<void> PeerConnection::read_loop() {
       co_return;
     }
     bytes_in_.fetch_add(n, std::memory_order_relaxed);
-    last_receive_time_.store(unix_seconds(), std::memory_order_relaxed);
+    {
+      const auto now_s = unix_seconds();
+      last_receive_time_.store(now_s, std::memory_order_relaxed);
+      receive_minutes_.add(now_s / 60, n);
+      receive_seconds_.add(now_s, n);
+    }
     core_->on_bytes_received(Clock::now());
     wire::ByteSpan input(buffer.data(), n);
     while (!stopping_ && core_->state() != ConnectionState::closed) {
@@ -461,6 +466,37 @@ void PeerConnection::handle_outcome(wire::FrameDecoder::Outcome outcome) {
 void PeerConnection::count_received(const wire::FrameHeader& header) {
   std::lock_guard lock(traffic_mutex_);
   traffic_.add_received(header.command, header.size() + header.payload_length);
+}
+
+void PeerConnection::RateWindow::add(std::int64_t now_bucket, std::uint64_t n) noexcept {
+  const auto b = bucket.load(std::memory_order_relaxed);
+  if (b != now_bucket) {
+    previous.store(b == now_bucket - 1 ? current.load(std::memory_order_relaxed) : 0,
+                   std::memory_order_relaxed);
+    current.store(0, std::memory_order_relaxed);
+    bucket.store(now_bucket, std::memory_order_relaxed);
+  }
+  current.fetch_add(n, std::memory_order_relaxed);
+}
+
+std::uint64_t PeerConnection::RateWindow::last_complete(std::int64_t now_bucket) const noexcept {
+  const auto b = bucket.load(std::memory_order_relaxed);
+  if (b == now_bucket) return previous.load(std::memory_order_relaxed);
+  if (b == now_bucket - 1) return current.load(std::memory_order_relaxed);
+  return 0;
+}
+
+std::uint64_t PeerConnection::receive_rate_minute() const noexcept {
+  return receive_minutes_.last_complete(unix_seconds() / 60) / 60;
+}
+
+std::uint64_t PeerConnection::receive_rate_second() const noexcept {
+  return receive_seconds_.last_complete(unix_seconds());
+}
+
+void PeerConnection::note_queue() noexcept {
+  send_queue_bytes_.store(queue_.bytes(), std::memory_order_relaxed);
+  send_paused_.store(queue_.above_high_watermark(), std::memory_order_relaxed);
 }
 
 MessageStats PeerConnection::traffic() const {
@@ -580,6 +616,7 @@ void PeerConnection::enqueue(const wire::Message& message, bool priority) {
     std::lock_guard lock(traffic_mutex_);
     traffic_.add_sent(command, queued_size);
   }
+  note_queue();
   writer_wake_.cancel();
 }
 
@@ -600,6 +637,7 @@ asio::awaitable<void> PeerConnection::write_loop() {
     batch.clear();
     buffers.clear();
     queue_.take_batch(batch, kMaxWriteBatch);
+    note_queue();
     for (const auto& frame : batch)
       buffers.emplace_back(asio::buffer(frame));
     auto [ec, n] = co_await asio::async_write(socket_, buffers, kUseTuple);

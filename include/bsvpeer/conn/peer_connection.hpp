@@ -97,6 +97,15 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   std::int64_t last_receive_time() const noexcept {
     return last_receive_time_.load(std::memory_order_relaxed);
   }
+  // Bytes waiting in the send queue, and whether it is above its high watermark (reading
+  // from the peer pauses until it drains).
+  std::size_t send_queue_bytes() const noexcept {
+    return send_queue_bytes_.load(std::memory_order_relaxed);
+  }
+  bool send_paused() const noexcept { return send_paused_.load(std::memory_order_relaxed); }
+  // Bytes received in the last complete minute / second, per second.
+  std::uint64_t receive_rate_minute() const noexcept;
+  std::uint64_t receive_rate_second() const noexcept;
 
  private:
   struct Private {};
@@ -169,6 +178,17 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   // Written on the strand; the mutex is for traffic() from other threads (uncontended).
   mutable std::mutex traffic_mutex_;
   MessageStats traffic_;
+  std::atomic<std::size_t> send_queue_bytes_{0};
+  std::atomic<bool> send_paused_{false};
+  // Bytes per time bucket (written on the strand): the current bucket and the one before.
+  struct RateWindow {
+    std::atomic<std::int64_t> bucket{-1};
+    std::atomic<std::uint64_t> current{0}, previous{0};
+    void add(std::int64_t now_bucket, std::uint64_t n) noexcept;
+    std::uint64_t last_complete(std::int64_t now_bucket) const noexcept;
+  };
+  RateWindow receive_minutes_, receive_seconds_;
+  void note_queue() noexcept;
   bool started_ = false;
 };
 
