@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The JSON-RPC of bsvpeer processes on loopback (127.0.0.61-63, regtest, each with its own
+# The JSON-RPC of bsvpeer processes on loopback (127.0.0.61-65, regtest, each with its own
 # -datadir under a mktemp directory):
 #   a. A (cookie auth) and B (-rpcuser/-rpcpassword, -addnode=A, pings every second) handshake;
 #      every method through curl on both; HTTP answers 401 (none, wrong: after a delay), 404,
@@ -8,7 +8,7 @@
 #      bitcoind-rpc (cookie on A, user/password on B);
 #   c. bad input to A while B keeps getting pongs from A: malformed JSON, wrong types, a 10 MB
 #      body, a client that never finishes its request, 1,000 concurrent requests;
-#   d. setban on A (an address and a subnet) refuses C at accept; A stopped by RPC `stop` exits 0
+#   d. setban on A (an address, and a subnet holding C) refuses C at accept and never dials it; A stopped by RPC `stop` exits 0
 #      and removes its cookie; restarted, A still lists and enforces both bans.
 #
 # usage: program_rpc.sh BUILD_DIR SOURCE_DIR   (PROGRAM_KEEP=1 keeps the logs)
@@ -51,7 +51,8 @@ trap 'exit 1' INT TERM
 
 IP_A=127.0.0.61
 IP_B=127.0.0.62
-IP_C=127.0.0.63
+IP_C=127.0.0.65  # inside the banned subnet 127.0.0.64/30
+IP_X=127.0.0.63  # banned alone
 mkdir -p "$WORK/a" "$WORK/b" "$WORK/c"
 
 declare -A PID LOG PORT RPC
@@ -143,7 +144,7 @@ start_node a "$IP_A"
 [[ "$(stat -c %a "$WORK/a/regtest/.cookie")" == 600 ]] || die "cookie mode is not 0600"
 grep -q '^__cookie__:[0-9a-f]\{64\}$' "$WORK/a/regtest/.cookie" || die "cookie format"
 start_node b "$IP_B" -addnode="$IP_A:${PORT[a]}" -rpcuser=bob -rpcpassword=secret-b \
-  -pinginterval=1
+  -pinginterval=1 -addnoderetry=1
 [[ ! -e "$WORK/b/regtest/.cookie" ]] || die "B has -rpcpassword but wrote a cookie"
 deadline=$((SECONDS + 20))
 until rpc b getpeerinfo >/dev/null && py_check "any(p['state'] == 'connected' for p in r['result'])"; do
@@ -189,7 +190,7 @@ rpc a addnode "[\"127.0.0.99:1\",\"remove\"]" >/dev/null
 expect "addnode remove" 200 "r['result'] is None"
 rpc a addnode "[\"127.0.0.99:1\",\"onetry\"]" >/dev/null
 expect "addnode onetry" 200 "r['result'] is None"
-rpc a disconnectnode '["127.0.0.99:1"]' >/dev/null
+rpc a disconnectnode '["127.0.0.97:1"]' >/dev/null
 expect "disconnectnode nobody" 500 "r['error']['code'] == -29"
 rpc a setban '["192.0.2.0/24","add"]' >/dev/null
 expect "setban" 200 "r['result'] is None"
@@ -316,10 +317,35 @@ pong_after=$(pongs_at_b)
 ((pong_after > pong_before)) || die "B got no pong from A during the bad input ($pong_before -> $pong_after)"
 echo "  pong bytes at B: $pong_before -> $pong_after"
 
+# disconnectnode by id, then by address: B's connection at A goes; B dials again (addnode).
+# b_at_a: "id addr" of B's connection at A, once handshaked (fails after 20 s).
+b_at_a() {
+  local deadline=$((SECONDS + 20))
+  while ((SECONDS < deadline)); do
+    rpc a getpeerinfo >/dev/null
+    if python3 -c "
+import json, sys
+ps = [p for p in json.load(open(sys.argv[1]))['result']
+      if p['addr'].startswith(sys.argv[2] + ':') and p['state'] == 'connected' and p['id'] != int(sys.argv[3])]
+print(ps[0]['id'], ps[0]['addr']) if ps else sys.exit(1)
+" "$WORK/reply" "$IP_B" "${1:--1}"; then return 0; fi
+    sleep 0.2
+  done
+  die "B is not connected to A"
+}
+read -r b_id b_addr < <(b_at_a)
+rpc a disconnectnode "[\"\", $b_id]" >/dev/null
+expect "disconnectnode by id" 200 "r['result'] is None"
+read -r b_id2 b_addr < <(b_at_a "$b_id")
+rpc a disconnectnode "{\"address\": \"$b_addr\"}" >/dev/null
+expect "disconnectnode by address (named)" 200 "r['result'] is None"
+read -r b_id3 _ < <(b_at_a "$b_id2")
+echo "  disconnectnode: B's connections #$b_id and #$b_id2 closed, back as #$b_id3"
+
 # ------------------------------------------------------------------ d: setban, stop, restart
 echo "== d: setban refuses C; stop by RPC; the bans survive a restart"
-rpc a setban "[\"$IP_C\",\"add\",3600]" >/dev/null
-expect "setban C" 200 "r['result'] is None"
+rpc a setban "[\"$IP_X\",\"add\",3600]" >/dev/null
+expect "setban an address" 200 "r['result'] is None"
 rpc a setban '["127.0.0.64/30","add"]' >/dev/null
 expect "setban subnet" 200 "r['result'] is None"
 start_node c "$IP_C" -addnode="$IP_A:${PORT[a]}" -addnoderetry=1
@@ -343,7 +369,7 @@ python3 -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
 subnets = {b['subnet'] for b in d.get('subnet_bans', [])}
-sys.exit(0 if {'$IP_C/32', '127.0.0.64/30'} <= subnets else 1)
+sys.exit(0 if {'$IP_X/32', '127.0.0.64/30'} <= subnets else 1)
 " "$WORK/a/regtest/peers.json" || die "the bans are not in A's peers.json: $(cat "$WORK/a/regtest/peers.json")"
 : "$before"
 
@@ -354,13 +380,27 @@ start a -bind="$IP_A" -port="$PREV_P2P" -outboundbind="$IP_A" -rpcport="$PREV_RP
 RPC[a]=$PREV_RPC
 wait_for "${LOG[a]}" "JSON-RPC on 127\.0\.0\.1:$PREV_RPC" 20 "${PID[a]}" || die "A did not restart"
 rpc a listbanned >/dev/null
-expect "bans listed after the restart" 200 "{'$IP_C/32', '127.0.0.64/30'} <= {b['address'] for b in r['result']} and all(b['ban_reason'] == 'manually added' for b in r['result'])"
+expect "bans listed after the restart" 200 "{'$IP_X/32', '127.0.0.64/30'} <= {b['address'] for b in r['result']} and all(b['ban_reason'] == 'manually added' for b in r['result'])"
 wait_for "${LOG[a]}" "refused inbound ${IP_C//./\\.}:[0-9]+: banned" 20 "${PID[a]}" ||
   die "A did not refuse C after the restart"
-rpc a setban "[\"$IP_C\",\"remove\"]" >/dev/null
+# Never dialled either: an address in a banned subnet, asked for by addnode.
+rpc a addnode "[\"$IP_C:${PORT[c]}\",\"add\"]" >/dev/null
+expect "addnode a banned address" 200 "r['result'] is None"
+rpc a addnode "[\"$IP_C:${PORT[c]}\",\"onetry\"]" >/dev/null
+sleep 2
+if grep -q "\[${IP_C//./\\.}:${PORT[c]} out" "${LOG[a]}"; then
+  die "A dialled the banned $IP_C"
+fi
+rpc a getaddednodeinfo >/dev/null
+expect "the banned added node is not connected" 200 "all(not a['connected'] for a in r['result'])"
+rpc a setban "[\"$IP_X\",\"remove\"]" >/dev/null
 expect "setban remove" 200 "r['result'] is None"
-rpc a setban "[\"$IP_C\",\"remove\"]" >/dev/null
+rpc a setban "[\"$IP_X\",\"remove\"]" >/dev/null
 expect "setban remove again" 500 "r['error']['code'] == -30"
+rpc a setban '["127.0.0.64/30","remove"]' >/dev/null
+expect "setban remove the subnet" 200 "r['result'] is None"
+rpc a listbanned >/dev/null
+expect "no ban left" 200 "r['result'] == []"
 
 stop_signal c
 stop_signal b
