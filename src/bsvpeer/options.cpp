@@ -23,7 +23,7 @@ namespace {
 constexpr const char* kConfigName = "bsvpeer.conf";
 
 // Switches that take -noname (bitcoind style) besides -name=0/1.
-constexpr std::array kBoolOptions = {"listen", "dnsseed", "getaddr"};
+constexpr std::array kBoolOptions = {"listen", "dnsseed", "getaddr", "server"};
 
 bool is_bool_option(std::string_view name) {
   return std::find(kBoolOptions.begin(), kBoolOptions.end(), name) != kBoolOptions.end();
@@ -64,6 +64,7 @@ struct RawOptions {
   std::uint64_t services = 0;
   std::uint64_t addr_services = 1;
   std::string log_level = "info";
+  RawRpcOptions rpc;
 };
 
 po::options_description describe(RawOptions& r, Options& o) {
@@ -142,6 +143,7 @@ po::options_description describe(RawOptions& r, Options& o) {
        "per message, more handshake many peers at once faster")  //
       ("debug", po::value(&r.log_level)->implicit_value("debug"),
        "log level: trace, debug, info, warn, error");
+  describe_rpc_options(desc, r.rpc);
   return desc;
 }
 
@@ -467,6 +469,7 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     if (!parse_endpoint(s, 53)) return "-dnsserver: not an ip[:port]: '" + s + "'";
   }
   if (auto e = node::manager_config_error(m)) return "invalid configuration: " + *e;
+  if (auto e = finish_rpc_options(r.rpc, vm, c.network.id, o.rpc)) return *e;
   return o;
 }
 
