@@ -246,6 +246,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     };
     handlers.on_outcome = [weak](const SeedOutcome& o) {
       auto self = weak.lock();
+      if (self) self->metrics->count_dns_lookup(o.status);
       if (!self || o.status == ResolveStatus::ok) return;
       asio::post(self->strand, [self, seed = o.seed, message = o.message] {
         self->hub.publish(DiscoveryResult{seed, 0, 0, message});
@@ -624,8 +625,11 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
 
   conn::EventHandler event_handler() {
     std::weak_ptr<Impl> weak = shared_from_this();
-    return [weak, observer = config.connection_observer](const conn::ConnectionEvent& e) {
+    return [weak, observer = config.connection_observer, metrics = metrics,
+            track = std::make_shared<NodeMetrics::ConnectionTrack>()](
+               const conn::ConnectionEvent& e) {
       if (observer) observer(e);
+      metrics->observe(e, *track, conn::Clock::now());
       // Streamed chunks point into the connection's buffer: not forwarded across strands.
       if (std::holds_alternative<conn::PayloadChunk>(e.body)) return;
       auto self = weak.lock();
@@ -941,7 +945,9 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   std::shared_ptr<spdlog::logger> log;
   SlotPool slots;
   std::shared_ptr<conn::NonceRegistry> nonces;
-  EventHub hub;
+  // Before the hub, which reports every event it publishes to it.
+  std::shared_ptr<NodeMetrics> metrics = std::make_shared<NodeMetrics>();
+  EventHub hub{[this](const NodeEvent& e) { metrics->observe(e); }};
   std::optional<peer::PeerStoreFile> store_file;
   std::uint64_t saved_generation = 0;
   std::vector<std::shared_ptr<Listener>> listeners;
@@ -1216,6 +1222,42 @@ std::vector<tcp::endpoint> Manager::listening_endpoints() const {
 
 std::size_t Manager::slot_high_water() const noexcept {
   return impl_->slots.high_water();
+}
+
+NodeMetricsSnapshot Manager::metrics() const {
+  NodeMetricsSnapshot m;
+  m.counters = impl_->metrics->counters();
+  // Gauges from live state, read now: O(connections) per scrape, nothing per event.
+  constexpr conn::PeerState kLive[] = {conn::PeerState::connecting,
+                                       conn::PeerState::awaiting_handshake,
+                                       conn::PeerState::connected, conn::PeerState::disconnected};
+  for (auto d : {conn::Direction::outbound, conn::Direction::inbound}) {
+    for (auto st : kLive)
+      m.connections.push_back({d, st, 0});
+  }
+  std::vector<std::shared_ptr<conn::PeerConnection>> live;
+  {
+    std::lock_guard lock(impl_->info_mutex);
+    live.reserve(impl_->snapshots.size());
+    for (const auto& [id, snap] : impl_->snapshots)
+      live.push_back(snap.connection);
+  }
+  for (const auto& c : live) {
+    const auto st = c->state();
+    m.handshaked += st == conn::PeerState::connected ? 1 : 0;
+    for (auto& cc : m.connections) {
+      if (cc.direction == c->direction() && cc.state == st) ++cc.count;
+    }
+  }
+  m.over_capacity = impl_->over_capacity_count.load();
+  m.store = store_->counts();
+  const auto limits = impl_->slots.limits();
+  m.slots = {{SlotKind::outbound, impl_->slots.count(SlotKind::outbound), limits.target_outbound},
+             {SlotKind::manual, impl_->slots.count(SlotKind::manual), limits.max_manual},
+             {SlotKind::inbound, impl_->slots.count(SlotKind::inbound), limits.max_inbound()}};
+  m.isolated = m.handshaked < impl_->min_connected_peers.load();
+  m.event_hub_dropped = impl_->hub.overflows();
+  return m;
 }
 
 }  // namespace bsvpeer::node
