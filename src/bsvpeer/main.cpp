@@ -3,6 +3,8 @@
 // on -bind), persists peers.json in the data directory, and every connection event and message
 // is logged with the peer's context. SIGHUP re-reads the options and the config file and
 // applies them at run time; SIGINT/SIGTERM stop it gracefully (bounded).
+#include "logging.hpp"
+#include "metrics_endpoint.hpp"
 #include "options.hpp"
 
 #include <bsvpeer/conn/connection_action.hpp>
@@ -14,7 +16,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <fmt/ostream.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -37,46 +38,24 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
+// The connection events the library does not log itself (it logs state changes, the handshake,
+// messages, bans, misbehaviour and restarts with the peer's prefix): streamed payloads and
+// refused sends, at debug.
 conn::EventHandler make_logger(std::shared_ptr<spdlog::logger> log) {
   return [log](const conn::ConnectionEvent& e) {
+    if (!log->should_log(spdlog::level::debug)) return;
+    const auto* chunk = std::get_if<conn::PayloadChunk>(&e.body);
+    const auto* refused = std::get_if<conn::SendRefused>(&e.body);
+    if (!chunk && !refused) return;
     const std::string who =
         fmt::format("{} {} #{}", endpoint_text(e.peer.endpoint),
                     e.peer.direction == conn::Direction::outbound ? "out" : "in", e.peer.id);
-    std::visit(
-        [&](const auto& body) {
-          using T = std::decay_t<decltype(body)>;
-          if constexpr (std::is_same_v<T, conn::StateChanged>) {
-            if (body.reason) {
-              log->info("[{}] state {} -> {} ({}{}{})", who, to_string(body.from),
-                        to_string(body.to), to_string(*body.reason),
-                        body.detail.empty() ? "" : ": ", body.detail);
-            } else {
-              log->info("[{}] state {} -> {}", who, to_string(body.from), to_string(body.to));
-            }
-          } else if constexpr (std::is_same_v<T, conn::HandshakeDone>) {
-            log->info("[{}] handshake done: version {} services {:#x} user agent '{}' height {}",
-                      who, body.peer_version.version, body.peer_version.services,
-                      body.peer_version.user_agent, body.peer_version.start_height);
-          } else if constexpr (std::is_same_v<T, conn::MessageReceived>) {
-            log->info("[{}] recv {}", who, conn::describe(body.message));
-          } else if constexpr (std::is_same_v<T, conn::BanRequested>) {
-            log->warn("[{}] ban requested: {} ({})", who, to_string(body.reason), body.detail);
-          } else if constexpr (std::is_same_v<T, conn::PayloadChunk>) {
-            if (body.first || body.last) {
-              log->info("[{}] streamed {} of {} bytes: {}", who, body.command, body.total_length,
-                        body.first ? "begin" : (body.checksum_ok ? "end" : "end, bad checksum"));
-            }
-          } else if constexpr (std::is_same_v<T, conn::Misbehaviour>) {
-            log->warn("[{}] misbehaving +{} (score {}): {}", who, body.points, body.score,
-                      body.reason);
-          } else if constexpr (std::is_same_v<T, conn::RestartScheduled>) {
-            log->info("[{}] restart {} in {} ms", who, body.restart_count,
-                      std::chrono::duration_cast<std::chrono::milliseconds>(body.delay).count());
-          } else if constexpr (std::is_same_v<T, conn::SendRefused>) {
-            log->warn("[{}] not sent {}: {}", who, body.command, body.why);
-          }
-        },
-        e.body);
+    if (chunk && (chunk->first || chunk->last)) {
+      log->debug("[{}] streamed {} of {} bytes: {}", who, chunk->command, chunk->total_length,
+                 chunk->first ? "begin" : (chunk->checksum_ok ? "end" : "end, bad checksum"));
+    } else if (refused) {
+      log->debug("[{}] not sent {}: {}", who, refused->command, refused->why);
+    }
   };
 }
 
@@ -85,22 +64,19 @@ void log_node_event(spdlog::logger& log, const node::NodeEvent& event) {
   std::visit(
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, node::ConnectionRejected>) {
-          log.info("refused inbound {}: {}", endpoint_text(e.endpoint), e.why);
-        } else if constexpr (std::is_same_v<T, node::DiscoveryResult>) {
+        if constexpr (std::is_same_v<T, node::DiscoveryResult>) {
           if (e.error.empty()) {
-            log.info("discovery {}: {} addresses, {} new", e.source, e.found, e.added);
+            // One per addr message from gossip: debug, like every per-message line.
+            log.log(e.source == "addr" ? spdlog::level::debug : spdlog::level::info,
+                    "discovery {}: {} addresses, {} new", e.source, e.found, e.added);
           } else {
             log.warn("discovery {}: {}", e.source, e.error);
           }
         } else if constexpr (std::is_same_v<T, node::PeerUnbanned>) {
           log.info("unbanned {}", e.ip);
-        } else if constexpr (std::is_same_v<T, node::ConnectionEstablished> ||
-                             std::is_same_v<T, node::ConnectionFailed> ||
-                             std::is_same_v<T, node::ConnectionLost>) {
-          // Said by the connection tap already (state lines).
         } else {
-          // Listener up/down, bans, isolation: the Manager logs these itself.
+          // Connections (the library's per-peer lines), refusals, listener up/down, bans,
+          // isolation: the library logs these itself, once.
         }
       },
       event);
@@ -165,6 +141,10 @@ std::set<tcp::endpoint> kept_peers(const node::ManagerConfig& config) {
   return peers;
 }
 
+program::LogSettings log_settings(const program::Options& o) {
+  return {o.log_level, o.debug_log_file, o.print_to_console, o.shrink_debug_file};
+}
+
 std::filesystem::path home_directory() {
   const char* home = std::getenv("HOME");
   return home ? std::filesystem::path(home) : std::filesystem::path();
@@ -195,16 +175,9 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  auto log = std::make_shared<spdlog::logger>(
-      "bsvpeer", std::make_shared<spdlog::sinks::stdout_color_sink_mt>());
-  log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  const auto level = spdlog::level::from_str(options.log_level);
-  log->set_level(level);
-  log->flush_on(spdlog::level::trace);
-  // The library logs its own view of each connection; at the default level the tap's lines
-  // say the same, so connections speak only from -debug on (or when something goes wrong).
-  auto connection_log = log->clone("bsvpeer.conn");
-  connection_log->set_level(level <= spdlog::level::debug ? level : spdlog::level::warn);
+  program::ProgramLog program_log(log_settings(options));
+  auto log = program_log.log();
+  auto connection_log = program_log.connection_log();
   const auto with_loggers = [&](program::Options& o) {
     o.manager.connection.logger = connection_log;
     o.manager.logger = log;
@@ -223,6 +196,10 @@ int main(int argc, char** argv) {
   auto lock = DataDirLock::acquire(options.data_dir, lock_error);
   if (!lock) {
     log->error("{}", lock_error);
+    return 1;
+  }
+  if (auto why = program_log.open_file()) {
+    log->error("{}", *why);
     return 1;
   }
 
@@ -246,11 +223,24 @@ int main(int argc, char** argv) {
     }
   });
   manager->start();
+  // After the Manager: a scrape may come at once.
+  std::shared_ptr<program::HttpServer> metrics_server;
+  if (!options.metrics_bind.empty()) {
+    metrics_server = program::HttpServer::create(ioc.get_executor(), options.metrics_bind, {},
+                                                 program::metrics_handler(manager), log);
+    if (auto why = metrics_server->start()) {
+      log->error("metrics: {}", *why);
+      return 1;
+    }
+    for (const auto& ep : metrics_server->local_endpoints())
+      log->info("metrics on http://{}/metrics", endpoint_text(ep));
+  }
 
   asio::signal_set stop_signals(ioc, SIGINT, SIGTERM);
   stop_signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     log->info("signal {}: shutting down", signo);
+    if (metrics_server) metrics_server->stop();
     manager->shutdown([&] {
       work.reset();
       ioc.stop();
@@ -286,6 +276,9 @@ int main(int argc, char** argv) {
           log->info("configuration reloaded");
         }
       }
+      // Reopened whatever happened above (logrotate moved the file away); a refused reload
+      // keeps the level and destinations it had.
+      if (auto why = program_log.reload(log_settings(options))) log->error("{}", *why);
       wait_reload();
     });
   };
