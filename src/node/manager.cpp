@@ -30,6 +30,7 @@
 
 namespace bsvpeer::node {
 
+using net::endpoint_text;
 using net::ip_text;
 
 namespace asio = boost::asio;
@@ -489,7 +490,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     if (ec || stopping) return;
     const std::string ip = ip_text(remote.address());
     auto refuse = [&](const std::string& why) {
-      log->debug("refused inbound {}: {}", fmt::streamed(remote), why);
+      log->info("refused inbound {}: {}", endpoint_text(remote), why);
       hub.publish(ConnectionRejected{remote, why});
       boost::system::error_code ignored;
       socket.set_option(asio::socket_base::linger(true, 0), ignored);
@@ -625,22 +626,22 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
 
   conn::EventHandler event_handler() {
     std::weak_ptr<Impl> weak = shared_from_this();
-    return [weak, observer = config.connection_observer, metrics = metrics,
-            track = std::make_shared<NodeMetrics::ConnectionTrack>()](
-               const conn::ConnectionEvent& e) {
-      if (observer) observer(e);
-      metrics->observe(e, *track, conn::Clock::now());
-      // Streamed chunks point into the connection's buffer: not forwarded across strands.
-      if (std::holds_alternative<conn::PayloadChunk>(e.body)) return;
-      auto self = weak.lock();
-      if (!self) return;
-      // Keep-alive and other traffic the Manager does not act on crosses to its strand only
-      // when someone subscribed to messages (at 10,000 peers, pings alone are 4,000 posts/s).
-      if (const auto* m = std::get_if<conn::MessageReceived>(&e.body)) {
-        if (!manager_acts_on(m->message) && !self->hub.wants_messages()) return;
-      }
-      asio::post(self->strand, [self, e] { self->on_connection_event(e); });
-    };
+    return
+        [weak, observer = config.connection_observer, metrics = metrics,
+         track = std::make_shared<NodeMetrics::ConnectionTrack>()](const conn::ConnectionEvent& e) {
+          if (observer) observer(e);
+          metrics->observe(e, *track, conn::Clock::now());
+          // Streamed chunks point into the connection's buffer: not forwarded across strands.
+          if (std::holds_alternative<conn::PayloadChunk>(e.body)) return;
+          auto self = weak.lock();
+          if (!self) return;
+          // Keep-alive and other traffic the Manager does not act on crosses to its strand only
+          // when someone subscribed to messages (at 10,000 peers, pings alone are 4,000 posts/s).
+          if (const auto* m = std::get_if<conn::MessageReceived>(&e.body)) {
+            if (!manager_acts_on(m->message) && !self->hub.wants_messages()) return;
+          }
+          asio::post(self->strand, [self, e] { self->on_connection_event(e); });
+        };
   }
 
   void on_connection_event(const conn::ConnectionEvent& e) {
