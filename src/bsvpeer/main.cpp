@@ -251,6 +251,8 @@ int main(int argc, char** argv) {
   std::function<void()> wait_reload = [&] {
     reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
+      // First the log file reopened (logrotate moved it away), whatever the reload brings.
+      if (auto why = program_log.reload(log_settings(options))) log->error("{}", *why);
       auto again = program::parse_options(argc, argv, home_directory());
       if (auto* error = std::get_if<std::string>(&again)) {
         log->error("reload refused: {}", *error);
@@ -273,12 +275,11 @@ int main(int argc, char** argv) {
             if (!after.count(ep)) manager->remove_manual_peer(ep);
           }
           options = std::move(next);
+          // The new level and destinations.
+          if (auto why = program_log.reload(log_settings(options))) log->error("{}", *why);
           log->info("configuration reloaded");
         }
       }
-      // Reopened whatever happened above (logrotate moved the file away); a refused reload
-      // keeps the level and destinations it had.
-      if (auto why = program_log.reload(log_settings(options))) log->error("{}", *why);
       wait_reload();
     });
   };

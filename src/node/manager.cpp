@@ -626,22 +626,27 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
 
   conn::EventHandler event_handler() {
     std::weak_ptr<Impl> weak = shared_from_this();
-    return
-        [weak, observer = config.connection_observer, metrics = metrics,
+    // The metrics see every event on the connection's own strand (an atomic add or two), then
+    // the user's observer.
+    conn::EventHandler observer =
+        [user = config.connection_observer, m = metrics,
          track = std::make_shared<NodeMetrics::ConnectionTrack>()](const conn::ConnectionEvent& e) {
-          if (observer) observer(e);
-          metrics->observe(e, *track, conn::Clock::now());
-          // Streamed chunks point into the connection's buffer: not forwarded across strands.
-          if (std::holds_alternative<conn::PayloadChunk>(e.body)) return;
-          auto self = weak.lock();
-          if (!self) return;
-          // Keep-alive and other traffic the Manager does not act on crosses to its strand only
-          // when someone subscribed to messages (at 10,000 peers, pings alone are 4,000 posts/s).
-          if (const auto* m = std::get_if<conn::MessageReceived>(&e.body)) {
-            if (!manager_acts_on(m->message) && !self->hub.wants_messages()) return;
-          }
-          asio::post(self->strand, [self, e] { self->on_connection_event(e); });
+          m->observe(e, *track, conn::Clock::now());
+          if (user) user(e);
         };
+    return [weak, observer = std::move(observer)](const conn::ConnectionEvent& e) {
+      if (observer) observer(e);
+      // Streamed chunks point into the connection's buffer: not forwarded across strands.
+      if (std::holds_alternative<conn::PayloadChunk>(e.body)) return;
+      auto self = weak.lock();
+      if (!self) return;
+      // Keep-alive and other traffic the Manager does not act on crosses to its strand only
+      // when someone subscribed to messages (at 10,000 peers, pings alone are 4,000 posts/s).
+      if (const auto* m = std::get_if<conn::MessageReceived>(&e.body)) {
+        if (!manager_acts_on(m->message) && !self->hub.wants_messages()) return;
+      }
+      asio::post(self->strand, [self, e] { self->on_connection_event(e); });
+    };
   }
 
   void on_connection_event(const conn::ConnectionEvent& e) {

@@ -72,7 +72,7 @@ start_a() {
   fail "A did not start"
 }
 start_a
-"$BSVPEER" -datadir="$WORK/b" -regtest -bind=$IP_B -nolisten -connect=0 -addnode=$IP_A:"$PORT_A" \
+"$BSVPEER" -datadir="$WORK/b" -regtest -outboundbind=$IP_B -nolisten -connect=0 -addnode=$IP_A:"$PORT_A" \
   -pinginterval=1 >"$WORK/b.log" 2>&1 &
 PID_B=$!
 track_pid "$PID_B"
