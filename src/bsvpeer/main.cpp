@@ -6,6 +6,7 @@
 #include "logging.hpp"
 #include "metrics_endpoint.hpp"
 #include "options.hpp"
+#include "rpc/rpc_service.hpp"
 
 #include <bsvpeer/conn/connection_action.hpp>
 #include <bsvpeer/conn/peer_connection.hpp>
@@ -15,6 +16,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <fmt/ostream.h>
 #include <spdlog/spdlog.h>
 
@@ -23,6 +25,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <iostream>
+#include <mutex>
 #include <set>
 #include <sys/file.h>
 #include <thread>
@@ -236,54 +239,110 @@ int main(int argc, char** argv) {
       log->info("metrics on http://{}/metrics", endpoint_text(ep));
   }
 
-  asio::signal_set stop_signals(ioc, SIGINT, SIGTERM);
-  stop_signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-    if (ec) return;
-    log->info("signal {}: shutting down", signo);
+  // The JSON-RPC server, when on; stopped (cookie removed) when the shutdown starts.
+  std::unique_ptr<program::rpc::RpcServer> rpc;
+  std::atomic<bool> shutting_down{false};
+  const auto begin_shutdown = [&](const std::string& why) {
+    if (shutting_down.exchange(true)) return;
+    log->info("{}: shutting down", why);
+    if (rpc) rpc->stop();
     if (metrics_server) metrics_server->stop();
     manager->shutdown([&] {
       work.reset();
       ioc.stop();
     });
+  };
+  asio::signal_set stop_signals(ioc, SIGINT, SIGTERM);
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    begin_shutdown(fmt::format("signal {}", signo));
   });
-  // SIGHUP: the options and the config file again, applied to the running node.
+  // SIGHUP and the RPC's reloadconfig: the options and the config file again, applied to the
+  // running node. `options` is read by the RPC's threads too: under options_mutex.
+  std::mutex options_mutex;
+  const auto reload = [&]() -> std::optional<std::string> {
+    std::lock_guard lock(options_mutex);
+    // First the log file reopened (logrotate moved it away), whatever the reload brings.
+    if (auto why = program_log.reload(log_settings(options))) log->error("{}", *why);
+    auto again = program::parse_options(argc, argv, home_directory());
+    if (auto* error = std::get_if<std::string>(&again)) return *error;
+    auto& next = std::get<program::Options>(again);
+    with_loggers(next);
+    if (auto why = program::reload_error(options, next)) return why;
+    if (auto refused = manager->update_config(next.manager)) return refused;
+    // update_config takes limits and timers; the peers to keep connected are the Manager's own
+    // list (filled from the config at start), so apply the difference.
+    const auto before = kept_peers(options.manager);
+    const auto after = kept_peers(next.manager);
+    for (const auto& ep : after) {
+      if (!before.count(ep)) manager->add_manual_peer(ep);
+    }
+    for (const auto& ep : before) {
+      if (!after.count(ep)) manager->remove_manual_peer(ep);
+    }
+    options = std::move(next);
+    // The new level and destinations.
+    if (auto why = program_log.reload(log_settings(options))) log->error("{}", *why);
+    log->info("configuration reloaded");
+    return std::nullopt;
+  };
   asio::signal_set reload_signal(ioc, SIGHUP);
   std::function<void()> wait_reload = [&] {
     reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
-      // First the log file reopened (logrotate moved it away), whatever the reload brings.
-      if (auto why = program_log.reload(log_settings(options))) log->error("{}", *why);
-      auto again = program::parse_options(argc, argv, home_directory());
-      if (auto* error = std::get_if<std::string>(&again)) {
-        log->error("reload refused: {}", *error);
-      } else {
-        auto& next = std::get<program::Options>(again);
-        with_loggers(next);
-        if (auto why = program::reload_error(options, next)) {
-          log->error("reload refused: {}", *why);
-        } else if (auto refused = manager->update_config(next.manager)) {
-          log->error("reload refused: {}", *refused);
-        } else {
-          // update_config takes limits and timers; the peers to keep connected are the
-          // Manager's own list (filled from the config at start), so apply the difference.
-          const auto before = kept_peers(options.manager);
-          const auto after = kept_peers(next.manager);
-          for (const auto& ep : after) {
-            if (!before.count(ep)) manager->add_manual_peer(ep);
-          }
-          for (const auto& ep : before) {
-            if (!after.count(ep)) manager->remove_manual_peer(ep);
-          }
-          options = std::move(next);
-          // The new level and destinations.
-          if (auto why = program_log.reload(log_settings(options))) log->error("{}", *why);
-          log->info("configuration reloaded");
-        }
-      }
+      if (auto refused = reload()) log->error("reload refused: {}", *refused);
       wait_reload();
     });
   };
   wait_reload();
+
+  if (options.rpc.enabled) {
+    program::rpc::NodeContext context;
+    context.manager = manager;
+    context.start_time = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+    context.facts = [&] {
+      std::lock_guard lock(options_mutex);
+      const auto& m = options.manager;
+      program::rpc::NodeFacts f;
+      f.user_agent = m.connection.user_agent;
+      f.local_services = m.connection.services;
+      f.default_port = m.connection.network.default_port;
+      f.default_ban_time =
+          std::chrono::duration_cast<std::chrono::seconds>(m.connection.policy.ban_duration);
+      f.max_connections = m.max_connections;
+      f.target_outbound = m.target_outbound;
+      f.max_manual = m.max_manual;
+      f.min_connected_peers = m.min_connected_peers;
+      f.network = std::string(m.connection.network.name);
+      return f;
+    };
+    // The reply goes out first: the stop begins a moment later.
+    auto stop_timer = std::make_shared<asio::steady_timer>(ioc);
+    context.request_stop = [&, stop_timer] {
+      stop_timer->expires_after(std::chrono::milliseconds(200));
+      stop_timer->async_wait([&](const boost::system::error_code& ec) {
+        if (!ec) begin_shutdown("RPC stop");
+      });
+    };
+    context.reload = reload;
+    auto started = program::rpc::RpcServer::start(ioc.get_executor(), options.rpc, options.data_dir,
+                                                  context, log);
+    if (auto* error = std::get_if<std::string>(&started)) {
+      if (options.rpc.required) {
+        log->error("{}", *error);
+        // Nothing ran yet (the io_context starts below): no peer to close, no store changed.
+        events_done = true;
+        event_logger.join();
+        return 1;
+      }
+      // The defaults only: another node on this host may hold the port.
+      log->error("{}; running without JSON-RPC", *error);
+    } else {
+      rpc = std::move(std::get<0>(started));
+    }
+  }
 
   // SIGUSR1: one status line (connections by kind, store counts, traffic), for operators and
   // for tests that run nodes as processes.
@@ -307,6 +366,7 @@ int main(int argc, char** argv) {
   ioc.run();
   for (auto& t : pool)
     t.join();
+  if (rpc) rpc->stop();
   events_done = true;
   event_logger.join();
   for (const auto& e : events->poll().events)

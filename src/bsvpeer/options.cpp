@@ -23,8 +23,9 @@ namespace {
 constexpr const char* kConfigName = "bsvpeer.conf";
 
 // Switches that take -noname (bitcoind style) besides -name=0/1.
-constexpr std::array kBoolOptions = {"listen",          "dnsseed",      "getaddr", "printtoconsole",
-                                     "shrinkdebugfile", "debuglogfile", "metrics"};
+constexpr std::array kBoolOptions = {"listen",       "dnsseed",        "getaddr",
+                                     "server",       "printtoconsole", "shrinkdebugfile",
+                                     "debuglogfile", "metrics"};
 
 bool is_bool_option(std::string_view name) {
   return std::find(kBoolOptions.begin(), kBoolOptions.end(), name) != kBoolOptions.end();
@@ -68,6 +69,7 @@ struct RawOptions {
   std::string debug_log_file = "debug.log";
   bool print_to_console = true, shrink_debug_file = false, metrics = false;
   std::vector<std::string> metrics_bind;
+  RawRpcOptions rpc;
 };
 
 po::options_description describe(RawOptions& r, Options& o) {
@@ -159,6 +161,7 @@ po::options_description describe(RawOptions& r, Options& o) {
       ("metricsbind", po::value(&r.metrics_bind)->composing(),
        "serve /metrics on this address[:port] (default port 9335), repeatable; implies "
        "-metrics");
+  describe_rpc_options(desc, r.rpc);
   return desc;
 }
 
@@ -500,6 +503,7 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     if (!parse_endpoint(s, 53)) return "-dnsserver: not an ip[:port]: '" + s + "'";
   }
   if (auto e = node::manager_config_error(m)) return "invalid configuration: " + *e;
+  if (auto e = finish_rpc_options(r.rpc, vm, c.network.id, o.rpc)) return *e;
   return o;
 }
 

@@ -2,6 +2,8 @@
 // bitcoind-style options of the bsvpeer program: the command line (-name=value, -noname) and a
 // config file (name=value lines, [main]/[test]/[regtest]/[stn] sections), the command line
 // winning. Everything the node runs with ends up in a ManagerConfig.
+#include "rpc_options.hpp"
+
 #include <bsvpeer/node/manager_config.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -34,6 +36,8 @@ struct Options {
   std::vector<boost::asio::ip::tcp::endpoint> metrics_bind;
   // Threads running the network (every connection and the Manager); 0: max(2, cores).
   unsigned io_threads = 0;
+  // JSON-RPC (-server, -rpc*).
+  RpcOptions rpc;
   bool show_version = false;
   bool show_help = false;
   std::string help_text;

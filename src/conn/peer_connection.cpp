@@ -55,6 +55,12 @@ bool is_failure(DisconnectReason r) {
   }
 }
 
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 template <class... Args>
@@ -375,6 +381,12 @@ asio::awaitable<void> PeerConnection::read_loop() {
       co_return;
     }
     bytes_in_.fetch_add(n, std::memory_order_relaxed);
+    {
+      const auto now_s = unix_seconds();
+      last_receive_time_.store(now_s, std::memory_order_relaxed);
+      receive_minutes_.add(now_s / 60, n);
+      receive_seconds_.add(now_s, n);
+    }
     core_->on_bytes_received(Clock::now());
     wire::ByteSpan input(buffer.data(), n);
     while (!stopping_ && core_->state() != ConnectionState::closed) {
@@ -419,6 +431,7 @@ void PeerConnection::handle_outcome(wire::FrameDecoder::Outcome outcome) {
     case Kind::stream_begin: {
       messages_in_.fetch_add(1, std::memory_order_relaxed);
       const auto& header = decoder_->header();
+      count_received(header);
       // A streamed payload before the handshake is a message before version/verack: the core
       // scores it; its bytes are skipped.
       stream_admitted_ = core_->handshake_complete();
@@ -449,8 +462,50 @@ void PeerConnection::handle_outcome(wire::FrameDecoder::Outcome outcome) {
   }
 }
 
+void PeerConnection::count_received(const wire::FrameHeader& header) {
+  std::lock_guard lock(traffic_mutex_);
+  traffic_.add_received(header.command, header.size() + header.payload_length);
+}
+
+void PeerConnection::RateWindow::add(std::int64_t now_bucket, std::uint64_t n) noexcept {
+  const auto b = bucket.load(std::memory_order_relaxed);
+  if (b != now_bucket) {
+    previous.store(b == now_bucket - 1 ? current.load(std::memory_order_relaxed) : 0,
+                   std::memory_order_relaxed);
+    current.store(0, std::memory_order_relaxed);
+    bucket.store(now_bucket, std::memory_order_relaxed);
+  }
+  current.fetch_add(n, std::memory_order_relaxed);
+}
+
+std::uint64_t PeerConnection::RateWindow::last_complete(std::int64_t now_bucket) const noexcept {
+  const auto b = bucket.load(std::memory_order_relaxed);
+  if (b == now_bucket) return previous.load(std::memory_order_relaxed);
+  if (b == now_bucket - 1) return current.load(std::memory_order_relaxed);
+  return 0;
+}
+
+std::uint64_t PeerConnection::receive_rate_minute() const noexcept {
+  return receive_minutes_.last_complete(unix_seconds() / 60) / 60;
+}
+
+std::uint64_t PeerConnection::receive_rate_second() const noexcept {
+  return receive_seconds_.last_complete(unix_seconds());
+}
+
+void PeerConnection::note_queue() noexcept {
+  send_queue_bytes_.store(queue_.bytes(), std::memory_order_relaxed);
+  send_paused_.store(queue_.above_high_watermark(), std::memory_order_relaxed);
+}
+
+MessageStats PeerConnection::traffic() const {
+  std::lock_guard lock(traffic_mutex_);
+  return traffic_;
+}
+
 void PeerConnection::handle_frame() {
   messages_in_.fetch_add(1, std::memory_order_relaxed);
+  count_received(decoder_->header());
   const auto& command = decoder_->header().command;
   const TimePoint now = Clock::now();
   auto message = wire::decode_payload(command, decoder_->payload());
@@ -548,12 +603,19 @@ void PeerConnection::enqueue(const wire::Message& message, bool priority) {
   log(spdlog::level::trace, "send {}", describe(message));
   // The core marks its own control frames (handshake, ping/pong, reject); what a user sends
   // queues behind them in the bulk lane.
+  const std::size_t queued_size = frame.size();
   if (!queue_.push(std::move(frame), priority ? SendQueue::Lane::control : SendQueue::Lane::bulk)) {
     log(spdlog::level::warn, "send queue full ({} bytes); closing", queue_.bytes());
     stop(DisconnectReason::send_queue_full, "peer does not read", false);
     return;
   }
   messages_out_.fetch_add(1, std::memory_order_relaxed);
+  {
+    // Counted when queued, as bitcoind counts in PushMessage.
+    std::lock_guard lock(traffic_mutex_);
+    traffic_.add_sent(command, queued_size);
+  }
+  note_queue();
   writer_wake_.cancel();
 }
 
@@ -574,6 +636,7 @@ asio::awaitable<void> PeerConnection::write_loop() {
     batch.clear();
     buffers.clear();
     queue_.take_batch(batch, kMaxWriteBatch);
+    note_queue();
     for (const auto& frame : batch)
       buffers.emplace_back(asio::buffer(frame));
     auto [ec, n] = co_await asio::async_write(socket_, buffers, kUseTuple);
@@ -584,6 +647,7 @@ asio::awaitable<void> PeerConnection::write_loop() {
       co_return;
     }
     bytes_out_.fetch_add(n, std::memory_order_relaxed);
+    last_send_time_.store(unix_seconds(), std::memory_order_relaxed);
     if (core_) core_->on_bytes_sent(Clock::now());
     if (!queue_.above_high_watermark()) reader_wake_.cancel();
   }
