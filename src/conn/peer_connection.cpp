@@ -561,7 +561,7 @@ void PeerConnection::execute_actions() {
               emit(MessageReceived{std::move(a.message)});
             },
             [&](Misbehaved& a) {
-              log(spdlog::level::info, "misbehaving +{} (score {}): {}", a.points, a.score,
+              log(spdlog::level::warn, "misbehaving +{} (score {}): {}", a.points, a.score,
                   a.reason);
               emit(Misbehaviour{a.points, a.score, a.reason});
             },
