@@ -280,6 +280,9 @@ int main(int argc, char** argv) {
     for (const auto& ep : before) {
       if (!after.count(ep)) manager->remove_manual_peer(ep);
     }
+    if (next.metrics_bind != options.metrics_bind) {
+      log->warn("metrics: a changed -metricsbind applies at the next start");
+    }
     options = std::move(next);
     // The new level and destinations.
     if (auto why = program_log.reload(log_settings(options))) log->error("{}", *why);

@@ -264,6 +264,11 @@ asio::awaitable<void> PeerConnection::run() {
   for (;;) {
     std::optional<DisconnectReason> failure;
     if (identity_.direction == Direction::outbound) failure = co_await connect();
+    if (failure) {
+      // The one line of a dial that never connected (stop() says it for a session's end).
+      log(*failure == DisconnectReason::local_request ? spdlog::level::info : spdlog::level::warn,
+          "closing: {} ({})", to_string(*failure), stop_detail_);
+    }
     if (!failure) {
       co_await session();
       failure = stop_reason_.value_or(DisconnectReason::network_error);

@@ -5,6 +5,7 @@
 #      that peer: at the default level exactly "handshake done" and "closing: peer_closed" (info);
 #      at -debug=debug also exactly one line per state transition (3) and one "recv" line per
 #      message B sent (version, verack, protoconf, ping, getaddr, pong): 11 lines, none twice;
+#      a dial to a closed port is one warning per attempt ("closing: connect_failed (...)");
 #   b. debug.log in the network's data dir holds what the console shows; -debuglogfile=<rel>
 #      lands under the data dir; -nodebuglogfile writes none; -printtoconsole=0 keeps the
 #      console empty while the file fills;
@@ -62,7 +63,7 @@ start_a() {
     RUN=$((RUN + 1))
     OUT="$WORK/a.$RUN.out"
     PORT_A=$(random_port)
-    "$BSVPEER" -datadir="$dir" -regtest -bind=$IP_A -port="$PORT_A" -connect=0 -listen=1 "$@" >"$OUT" 2>&1 &
+    "$BSVPEER" -noserver -datadir="$dir" -regtest -bind=$IP_A -port="$PORT_A" -connect=0 -listen=1 "$@" >"$OUT" 2>&1 &
     PID_A=$!
     track_pid "$PID_A"
     # The file, not the console: -printtoconsole=0 leaves the console empty.
@@ -99,7 +100,7 @@ visit() {
   local seen
   seen=$(grep -Ec -- "$who closing: " "$1" || true)
   mkdir -p "$dir"
-  "$BSVPEER" -datadir="$dir" -regtest -outboundbind=$IP_B -nolisten -connect=0 -addnode=$IP_A:"$PORT_A" >"$dir.out" 2>&1 &
+  "$BSVPEER" -noserver -datadir="$dir" -regtest -outboundbind=$IP_B -nolisten -connect=0 -addnode=$IP_A:"$PORT_A" >"$dir.out" 2>&1 &
   local pid=$!
   track_pid "$pid"
   wait_lines "$1" "$who handshake done" $((seen + 1)) ||
@@ -151,6 +152,25 @@ dups=$(peer_lines "$LOG" | sort | uniq -d)
 [[ -z "$dups" ]] || fail "lines written twice: $dups"
 echo "  ok   11 lines: 3 transitions, handshake, closing, 6 messages received, none twice"
 
+echo "== a: a dial that fails is one warning line"
+mkdir -p "$WORK/a3"
+RUN=$((RUN + 1))
+OUT="$WORK/a.$RUN.out"
+CLOSED=$(random_port)  # nothing listens there
+"$BSVPEER" -noserver -datadir="$WORK/a3" -regtest -nolisten -connect=0 -addnode=$IP_A:"$CLOSED" -addnoderetry=1 >"$OUT" 2>&1 &
+PID_A=$!
+track_pid "$PID_A"
+LOG="$WORK/a3/regtest/debug.log"
+wait_lines "$LOG" "out #2\] closing: " 1 || { show_file A "$LOG"; fail "no second failed dial"; }
+stop_a
+for n in 1 2; do
+  lines=$(grep -Ec "\[${IP_A//./\\.}:$CLOSED out #$n\]" "$LOG" || true)
+  [[ $lines -eq 1 ]] || { show_file A "$LOG"; fail "dial #$n: $lines lines, expected 1"; }
+  grep -Eq "warning \[${IP_A//./\\.}:$CLOSED out #$n\] closing: connect_failed \(" "$LOG" ||
+    { show_file A "$LOG"; fail "dial #$n: no 'closing: connect_failed' warning"; }
+done
+echo "  ok   each failed dial: one 'closing: connect_failed (...)' warning"
+
 # ------------------------------------------------------------ b: where the log goes
 echo "== b: -debuglogfile, -nodebuglogfile, -printtoconsole=0"
 LOGNAME_A=custom.log start_a "$WORK/b1" -debuglogfile=custom.log
@@ -163,7 +183,7 @@ mkdir -p "$WORK/b2"
 RUN=$((RUN + 1))
 OUT="$WORK/a.$RUN.out"
 PORT_A=$(random_port)
-"$BSVPEER" -datadir="$WORK/b2" -regtest -bind=$IP_A -port="$PORT_A" -connect=0 -listen=1 -nodebuglogfile >"$OUT" 2>&1 &
+"$BSVPEER" -noserver -datadir="$WORK/b2" -regtest -bind=$IP_A -port="$PORT_A" -connect=0 -listen=1 -nodebuglogfile >"$OUT" 2>&1 &
 PID_A=$!
 track_pid "$PID_A"
 wait_for "$OUT" "listening on |cannot listen" 20 "$PID_A" || { show_file A "$OUT"; fail "A did not start"; }

@@ -56,7 +56,7 @@ start_a() {
   for attempt in 1 2 3 4 5; do
     PORT_A=$(random_port)
     MPORT=$(random_port)
-    "$BSVPEER" -datadir="$WORK/a" -regtest -bind=$IP_A -port="$PORT_A" -connect=0 -listen=1 \
+    "$BSVPEER" -noserver -datadir="$WORK/a" -regtest -bind=$IP_A -port="$PORT_A" -connect=0 -listen=1 \
       -metricsbind=$IP_A:"$MPORT" >"$WORK/a.log" 2>&1 &
     PID_A=$!
     track_pid "$PID_A"
@@ -72,7 +72,7 @@ start_a() {
   fail "A did not start"
 }
 start_a
-"$BSVPEER" -datadir="$WORK/b" -regtest -outboundbind=$IP_B -nolisten -connect=0 -addnode=$IP_A:"$PORT_A" \
+"$BSVPEER" -noserver -datadir="$WORK/b" -regtest -outboundbind=$IP_B -nolisten -connect=0 -addnode=$IP_A:"$PORT_A" \
   -pinginterval=1 >"$WORK/b.log" 2>&1 &
 PID_B=$!
 track_pid "$PID_B"
