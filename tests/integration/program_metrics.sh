@@ -3,7 +3,7 @@
 # (127.0.0.51-53, regtest, a datadir per node under mktemp):
 #   - A listens with -metricsbind; B (-addnode=A, -pinginterval=1) handshakes with A and pings;
 #   - a scrape of A passes `promtool check metrics` with no complaint; other paths answer 404,
-#     other methods 405;
+#     other methods 405; a second node asking for the same metrics port exits 1;
 #   - a Prometheus server (127.0.0.1 only, scrape_interval 1s, throwaway tsdb) scrapes A and its
 #     HTTP API answers: one inbound connected connection, one inbound handshake established,
 #     one handshake-duration observation, ping messages and bytes received > 0;
@@ -107,6 +107,14 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://$IP_A:$MPORT/")
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data x "$URL")
 [[ $code == 405 ]] || fail "POST /metrics answered $code, expected 405"
 echo "  ok   content type, 404 for /, 405 for POST"
+mkdir -p "$WORK/taken"
+rc=0
+timeout 30 "$BSVPEER" -noserver -datadir="$WORK/taken" -regtest -nolisten -connect=0 \
+  -metricsbind=$IP_A:"$MPORT" >"$WORK/taken.log" 2>&1 || rc=$?
+[[ $rc -eq 1 ]] && grep -q ' error metrics: ' "$WORK/taken.log" ||
+  { show_file taken "$WORK/taken.log"; fail "a taken metrics port: exit $rc, expected 1 with 'metrics:'"; }
+no_sanitizer_report "$WORK/taken.log"
+echo "  ok   a taken metrics port ends the start (exit 1)"
 
 # ---------------------------------------------------------------- a real Prometheus server
 echo "== Prometheus scrapes A and answers queries"
