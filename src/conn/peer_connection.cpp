@@ -196,12 +196,13 @@ void PeerConnection::set_state(PeerState to, std::optional<DisconnectReason> rea
                                std::string detail) {
   const PeerState from = state_.exchange(to, std::memory_order_relaxed);
   if (from == to && !reason) return;
+  // Transitions at debug; the events an operator reads at info (established, closing) have
+  // their own lines.
   if (reason) {
-    log(to == PeerState::connected ? spdlog::level::info : spdlog::level::debug,
-        "{} -> {} ({}{}{})", to_string(from), to_string(to), to_string(*reason),
-        detail.empty() ? "" : ": ", detail);
+    log(spdlog::level::debug, "state {} -> {} ({}{}{})", to_string(from), to_string(to),
+        to_string(*reason), detail.empty() ? "" : ": ", detail);
   } else {
-    log(spdlog::level::debug, "{} -> {}", to_string(from), to_string(to));
+    log(spdlog::level::debug, "state {} -> {}", to_string(from), to_string(to));
   }
   emit(StateChanged{from, to, reason, std::move(detail)});
 }
@@ -263,6 +264,11 @@ asio::awaitable<void> PeerConnection::run() {
   for (;;) {
     std::optional<DisconnectReason> failure;
     if (identity_.direction == Direction::outbound) failure = co_await connect();
+    if (failure) {
+      // The one line of a dial that never connected (stop() says it for a session's end).
+      log(*failure == DisconnectReason::local_request ? spdlog::level::info : spdlog::level::warn,
+          "closing: {} ({})", to_string(*failure), stop_detail_);
+    }
     if (!failure) {
       co_await session();
       failure = stop_reason_.value_or(DisconnectReason::network_error);
@@ -334,13 +340,11 @@ asio::awaitable<std::optional<DisconnectReason>> PeerConnection::connect() {
   }
   if (result.index() == 1) {
     stop_detail_ = "no answer within the connect timeout";
-    log(spdlog::level::warn, "connect timed out");
     co_return DisconnectReason::connect_timeout;
   }
   auto [ec] = std::get<0>(result);
   if (ec) {
     stop_detail_ = ec.message();
-    log(spdlog::level::warn, "connect failed: {}", ec.message());
     // A reset before we saw the connect complete: the peer accepted and then closed it at once
     // (as a node refusing a duplicate does), which is a reset, not a refused dial.
     co_return ec == asio::error::connection_reset ? DisconnectReason::network_error
@@ -516,7 +520,8 @@ void PeerConnection::handle_frame() {
                            actions_);
     return;
   }
-  log(spdlog::level::trace, "recv {}", describe(*message));
+  // Every message once, here (Deliver does not log again): debug, never info.
+  log(spdlog::level::debug, "recv {}", describe(*message));
   core_->on_message(std::move(*message), now, actions_);
 }
 
@@ -533,7 +538,8 @@ void PeerConnection::execute_actions() {
               stop(a.reason, a.detail, true);
             },
             [&](Ban& a) {
-              log(spdlog::level::warn, "ban requested: {} ({})", to_string(a.reason), a.detail);
+              // The owner says "banned" once it applies the ban; here only the request.
+              log(spdlog::level::debug, "ban requested: {} ({})", to_string(a.reason), a.detail);
               emit(BanRequested{a.reason, a.detail, a.ban_duration});
               stop(a.reason, a.detail, false);
             },
@@ -544,7 +550,7 @@ void PeerConnection::execute_actions() {
               }
               decoder_->set_allow_extended(a.peer_version.version >= net::kExtendedPayloadVersion);
               log(spdlog::level::info,
-                  "handshake complete: version {} services {:#x} ua '{}' height {}",
+                  "handshake done: version {} services {:#x} user agent '{}' height {}",
                   a.peer_version.version, a.peer_version.services, a.peer_version.user_agent,
                   a.peer_version.start_height);
               if (restart_backoff_) restart_backoff_->record_success();
@@ -558,11 +564,10 @@ void PeerConnection::execute_actions() {
                   it->second(*unknown);
                 }
               }
-              log(spdlog::level::debug, "recv {}", describe(a.message));
               emit(MessageReceived{std::move(a.message)});
             },
             [&](Misbehaved& a) {
-              log(spdlog::level::info, "misbehaving +{} (score {}): {}", a.points, a.score,
+              log(spdlog::level::warn, "misbehaving +{} (score {}): {}", a.points, a.score,
                   a.reason);
               emit(Misbehaviour{a.points, a.score, a.reason});
             },
@@ -688,10 +693,15 @@ void PeerConnection::stop(DisconnectReason reason, std::string detail, bool flus
   if (!stop_reason_) {
     stop_reason_ = reason;
     stop_detail_ = std::move(detail);
-    // Peer faults are warnings; network trouble and our own decisions are routine.
+    // The one line of a connection's end. Peer faults and failed dials or handshakes are
+    // warnings; network trouble and our own decisions are routine.
     const bool ours = !failure_kind_of(reason).has_value();
-    log(is_failure(reason) || ours ? spdlog::level::info : spdlog::level::warn, "closing: {} ({})",
-        to_string(reason), stop_detail_);
+    const bool failed_to_connect = reason == DisconnectReason::connect_failed ||
+                                   reason == DisconnectReason::connect_timeout ||
+                                   reason == DisconnectReason::handshake_timeout;
+    log((is_failure(reason) || ours) && !failed_to_connect ? spdlog::level::info
+                                                           : spdlog::level::warn,
+        "closing: {} ({})", to_string(reason), stop_detail_);
   }
   if (core_ && core_->state() != ConnectionState::closed) {
     Actions ignored;

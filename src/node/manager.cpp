@@ -31,6 +31,7 @@
 
 namespace bsvpeer::node {
 
+using net::endpoint_text;
 using net::ip_text;
 
 namespace asio = boost::asio;
@@ -250,6 +251,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     };
     handlers.on_outcome = [weak](const SeedOutcome& o) {
       auto self = weak.lock();
+      if (self) self->metrics->count_dns_lookup(o.status);
       if (!self || o.status == ResolveStatus::ok) return;
       asio::post(self->strand, [self, seed = o.seed, message = o.message] {
         self->hub.publish(DiscoveryResult{seed, 0, 0, message});
@@ -500,7 +502,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     if (ec || stopping) return;
     const std::string ip = ip_text(remote.address());
     auto refuse = [&](const std::string& why) {
-      log->debug("refused inbound {}: {}", fmt::streamed(remote), why);
+      log->info("refused inbound {}: {}", endpoint_text(remote), why);
       hub.publish(ConnectionRejected{remote, why});
       boost::system::error_code ignored;
       socket.set_option(asio::socket_base::linger(true, 0), ignored);
@@ -636,7 +638,15 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
 
   conn::EventHandler event_handler() {
     std::weak_ptr<Impl> weak = shared_from_this();
-    return [weak, observer = config.connection_observer](const conn::ConnectionEvent& e) {
+    // The metrics see every event on the connection's own strand (an atomic add or two), then
+    // the user's observer.
+    conn::EventHandler observer =
+        [user = config.connection_observer, m = metrics,
+         track = std::make_shared<NodeMetrics::ConnectionTrack>()](const conn::ConnectionEvent& e) {
+          m->observe(e, *track, conn::Clock::now());
+          if (user) user(e);
+        };
+    return [weak, observer = std::move(observer)](const conn::ConnectionEvent& e) {
       if (observer) observer(e);
       // Streamed chunks point into the connection's buffer: not forwarded across strands.
       if (std::holds_alternative<conn::PayloadChunk>(e.body)) return;
@@ -995,7 +1005,9 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   std::shared_ptr<spdlog::logger> log;
   SlotPool slots;
   std::shared_ptr<conn::NonceRegistry> nonces;
-  EventHub hub;
+  // Before the hub, which reports every event it publishes to it.
+  std::shared_ptr<NodeMetrics> metrics = std::make_shared<NodeMetrics>();
+  EventHub hub{[this](const NodeEvent& e) { metrics->observe(e); }};
   std::optional<peer::PeerStoreFile> store_file;
   std::uint64_t saved_generation = 0;
   std::vector<std::shared_ptr<Listener>> listeners;
@@ -1366,6 +1378,59 @@ std::vector<tcp::endpoint> Manager::listening_endpoints() const {
 
 std::size_t Manager::slot_high_water() const noexcept {
   return impl_->slots.high_water();
+}
+
+NodeMetricsSnapshot Manager::metrics() const {
+  NodeMetricsSnapshot m;
+  m.counters = impl_->metrics->counters();
+  // Gauges from live state, read now: O(connections) per scrape, nothing per event.
+  constexpr conn::PeerState kLive[] = {conn::PeerState::connecting,
+                                       conn::PeerState::awaiting_handshake,
+                                       conn::PeerState::connected, conn::PeerState::disconnected};
+  for (auto d : {conn::Direction::outbound, conn::Direction::inbound}) {
+    for (auto st : kLive)
+      m.connections.push_back({d, st, 0});
+  }
+  std::vector<std::shared_ptr<conn::PeerConnection>> live;
+  {
+    std::lock_guard lock(impl_->info_mutex);
+    live.reserve(impl_->snapshots.size());
+    for (const auto& [id, snap] : impl_->snapshots)
+      live.push_back(snap.connection);
+  }
+  for (const auto& c : live) {
+    const auto st = c->state();
+    m.handshaked += st == conn::PeerState::connected ? 1 : 0;
+    for (auto& cc : m.connections) {
+      if (cc.direction == c->direction() && cc.state == st) ++cc.count;
+    }
+  }
+  m.over_capacity = impl_->over_capacity_count.load();
+  m.store = store_->counts();
+  const auto limits = impl_->slots.limits();
+  m.slots = {{SlotKind::outbound, impl_->slots.count(SlotKind::outbound), limits.target_outbound},
+             {SlotKind::manual, impl_->slots.count(SlotKind::manual), limits.max_manual},
+             {SlotKind::inbound, impl_->slots.count(SlotKind::inbound), limits.max_inbound()}};
+  m.isolated = m.handshaked < impl_->min_connected_peers.load();
+  m.event_hub_dropped = impl_->hub.overflows();
+  // Commands in name order, each with both directions (zero where it never went that way).
+  const auto traffic = traffic_totals();
+  std::map<std::string, NodeMetricsSnapshot::CommandTraffic, std::less<>> by_command;
+  for (const auto& [command, t] : traffic.sent) {
+    auto& c = by_command[command];
+    c.messages_sent = t.messages;
+    c.bytes_sent = t.bytes;
+  }
+  for (const auto& [command, t] : traffic.received) {
+    auto& c = by_command[command];
+    c.messages_received = t.messages;
+    c.bytes_received = t.bytes;
+  }
+  for (auto& [command, c] : by_command) {
+    c.command = command;
+    m.traffic.push_back(std::move(c));
+  }
+  return m;
 }
 
 }  // namespace bsvpeer::node

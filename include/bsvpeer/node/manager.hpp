@@ -10,6 +10,7 @@
 #include <bsvpeer/conn/peer_connection.hpp>
 #include <bsvpeer/node/event_hub.hpp>
 #include <bsvpeer/node/manager_config.hpp>
+#include <bsvpeer/node/node_metrics.hpp>
 #include <bsvpeer/peer/peer_store.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -135,6 +136,8 @@ class Manager : public std::enable_shared_from_this<Manager> {
   std::shared_ptr<peer::PeerStore> store() const noexcept { return store_; }
   std::vector<tcp::endpoint> listening_endpoints() const;
   std::size_t slot_high_water() const noexcept;
+  // Counters since start and gauges read now, for /metrics (metric_families()).
+  NodeMetricsSnapshot metrics() const;
 
   struct Impl;
 
