@@ -86,6 +86,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
     return last_ping_us_.load(std::memory_order_relaxed);
   }
   std::int64_t min_ping_us() const noexcept { return min_ping_us_.load(std::memory_order_relaxed); }
+  // The current session's ban score (getpeerinfo's banscore); 0 again after a restart.
+  int misbehaviour_score() const noexcept { return misbehaviour_.load(std::memory_order_relaxed); }
 
  private:
   struct Private {};
@@ -153,6 +155,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   std::atomic<bool> finished_{false};
   std::atomic<std::uint64_t> bytes_in_{0}, bytes_out_{0}, messages_in_{0}, messages_out_{0};
   std::atomic<std::int64_t> last_ping_us_{-1}, min_ping_us_{-1};
+  std::atomic<int> misbehaviour_{0};
   bool started_ = false;
 };
 
