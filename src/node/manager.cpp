@@ -10,6 +10,7 @@
 #include <bsvpeer/node/network_health.hpp>
 #include <bsvpeer/node/peer_selector.hpp>
 #include <bsvpeer/node/slot_pool.hpp>
+#include <bsvpeer/node/whitelist.hpp>
 #include <bsvpeer/peer/null_logger.hpp>
 #include <bsvpeer/peer/peer_endpoint.hpp>
 #include <bsvpeer/peer/peer_store_file.hpp>
@@ -115,6 +116,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     // An outbound closed because the peer's own connection to us won: not a failure.
     bool duplicate = false;
     bool handshaked = false;
+    bool whitelisted = false;
     bool getaddr_answered = false;
     wire::Version version;
     std::int64_t connected_since = 0;
@@ -144,6 +146,13 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     for (const auto& e : config.inbound_allowlist) {
       if (auto a = parse_allow_entry(e)) allowlist.push_back(*a);
     }
+    load_whitelist();
+  }
+
+  // config.whitelist was validated by manager_config_error.
+  void load_whitelist() {
+    auto parsed = Whitelist::parse(config.whitelist);
+    if (auto* w = std::get_if<Whitelist>(&parsed)) whitelist = std::move(*w);
   }
 
   // --- lifecycle ------------------------------------------------------------------------
@@ -494,21 +503,23 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
       socket.set_option(asio::socket_base::linger(true, 0), ignored);
       socket.close(ignored);
     };
-    if (store->is_ip_banned(ip, unix_now())) return refuse("banned");
+    // Whitelisted peers are exempt from bans and the per-IP and rate limits, as in SV.
+    const bool whitelisted = whitelist.contains(remote.address());
+    if (!whitelisted && store->is_ip_banned(ip, unix_now())) return refuse("banned");
     if (!allowlist.empty()) {
       bool allowed = false;
       for (const auto& a : allowlist)
         allowed = allowed || a.contains(remote.address());
       if (!allowed) return refuse("not on the inbound allowlist");
     }
-    if (config.max_inbound_per_ip > 0) {
+    if (!whitelisted && config.max_inbound_per_ip > 0) {
       std::size_t n = 0;
       for (const auto& [id, live] : connections) {
         n += live.kind == SlotKind::inbound && live.ip == ip ? 1 : 0;
       }
       if (n >= config.max_inbound_per_ip) return refuse("too many connections from this IP");
     }
-    if (config.max_accepts_per_second > 0) {
+    if (!whitelisted && config.max_accepts_per_second > 0) {
       const auto now = conn::Clock::now();
       const double rate = config.max_accepts_per_second;
       accept_tokens =
@@ -543,6 +554,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     auto token = slots.try_reserve(SlotKind::inbound);
     const bool with_slot = token.has_value();
     auto cfg = config.connection;
+    cfg.policy.whitelisted = whitelisted;
     // No free slot: complete the handshake politely, then close (SV-style over-capacity);
     // only a few at a time, so a storm of connects cannot grow the node without bound.
     if (!token) {
@@ -560,6 +572,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     live.kind = SlotKind::inbound;
     live.ip = ip;
     live.same_host = same_host;
+    live.whitelisted = whitelisted;
     connections.emplace(id, std::move(live));
     // Its dial won: the peer refuses ours or will drop it, so we close ours first. Not when it
     // is only handshaked politely for lack of a slot: then ours is all there will be.
@@ -915,6 +928,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     info.identity = live.connection->identity();
     info.state = live.connection->state();
     info.manual = live.kind == SlotKind::manual;
+    info.whitelisted = live.whitelisted;
     info.user_agent = live.version.user_agent;
     info.version = live.version.version;
     info.services = live.version.services;
@@ -959,6 +973,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   };
   std::map<std::string, DeferredFailure> deferred_failures;
   std::vector<AllowEntry> allowlist;
+  Whitelist whitelist;
   double accept_tokens = 0;
   conn::TimePoint accept_tokens_at = conn::Clock::now();
   asio::steady_timer fill_timer, persist_timer, manual_timer, health_timer;
@@ -1035,6 +1050,7 @@ std::optional<std::string> Manager::update_config(ManagerConfig config) {
     const bool listeners_changed = config.listen != impl.config.listen ||
                                    config.listen_endpoints != impl.config.listen_endpoints;
     impl.config = std::move(config);
+    impl.load_whitelist();
     impl.slots.set_limits(SlotLimits{impl.config.max_connections, impl.config.target_outbound,
                                      impl.config.max_manual});
     for (auto& [id, live] : impl.connections)
@@ -1174,6 +1190,7 @@ std::vector<PeerInfo> Manager::peers() const {
     info.bytes_received = c.bytes_received();
     info.last_ping_us = c.last_ping_us();
     info.min_ping_us = c.min_ping_us();
+    info.misbehaviour = c.misbehaviour_score();
   }
   return infos;
 }

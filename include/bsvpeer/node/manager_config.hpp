@@ -46,6 +46,10 @@ struct ManagerConfig {
   std::vector<std::string> inbound_allowlist;  // IPs or CIDRs; empty: everyone
   std::size_t max_inbound_per_ip = 0;          // 0: unlimited (SV's default)
   double max_accepts_per_second = 0;           // 0: unlimited
+  // -whitelist: IPs or CIDRs whose inbound peers are trusted as SV trusts them: never refused
+  // for a ban, exempt from max_inbound_per_ip and the accept rate, scored but never punished,
+  // allowed to send mempool (node/whitelist.hpp). They still take a slot.
+  std::vector<std::string> whitelist;
 
   // DNS seeds (normal mode only).
   bool dns_seed = true;
