@@ -9,6 +9,7 @@
 #include <bsvpeer/node/netgroup.hpp>
 #include <bsvpeer/node/network_health.hpp>
 #include <bsvpeer/node/peer_selector.hpp>
+#include <bsvpeer/node/seed_nodes.hpp>
 #include <bsvpeer/node/slot_pool.hpp>
 #include <bsvpeer/node/whitelist.hpp>
 #include <bsvpeer/peer/null_logger.hpp>
@@ -147,6 +148,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
       if (auto a = parse_allow_entry(e)) allowlist.push_back(*a);
     }
     load_whitelist();
+    seed_timer.emplace(strand);
   }
 
   // config.whitelist was validated by manager_config_error.
@@ -288,6 +290,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     manual_timer.cancel();
     health_timer.cancel();
     persist_timer.cancel();
+    seed_timer->cancel();
     for (auto& [id, live] : connections)
       live.connection->disconnect(conn::DisconnectReason::shutdown);
     shutdown_deadline = conn::Clock::now() + config.shutdown_timeout;
@@ -356,6 +359,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   void fill_outbound() {
     if (stopping) return;
     if (config.mode == OutboundMode::normal) {
+      dial_seed_nodes();
       const auto now = unix_now();
       const auto steady_now = conn::Clock::now();
       const std::size_t want = slots.available(SlotKind::outbound);
@@ -417,6 +421,38 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     }
   }
 
+  // -seednode: one-shot dials take free automatic slots first (SV's ProcessOneShot).
+  void dial_seed_nodes() {
+    while (seeds.pending()) {
+      auto token = slots.try_reserve(SlotKind::outbound);
+      if (!token) return;
+      const auto ep = *seeds.next();
+      seeds.dialled(next_id, conn::Clock::now() + config.seed_node_timeout);
+      log->info("seed node {}: one-shot dial for addresses", fmt::streamed(ep));
+      dial(ep, SlotKind::outbound, std::move(*token), std::string(), true);
+    }
+    schedule_seed_timer();
+  }
+
+  // Ends the one-shot connections whose addr did not arrive in time.
+  void schedule_seed_timer() {
+    const auto at = seeds.next_deadline();
+    if (!at || stopping) return;
+    seed_timer->expires_at(*at);
+    seed_timer->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->stopping) return;
+      for (auto id : self->seeds.expired(conn::Clock::now())) {
+        auto it = self->connections.find(id);
+        if (it == self->connections.end()) continue;
+        self->log->info("seed node {}: no addr in time, leaving it",
+                        fmt::streamed(it->second.connection->endpoint()));
+        self->seeds.ended(id);
+        it->second.connection->disconnect(conn::DisconnectReason::local_request);
+      }
+      self->schedule_seed_timer();
+    });
+  }
+
   // Refills on events; this timer only covers peers whose backoff elapses later.
   void schedule_refill() {
     if (stopping || config.mode != OutboundMode::normal) return;
@@ -469,8 +505,10 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     }
   }
 
-  void dial(const tcp::endpoint& ep, SlotKind kind, SlotToken token, const std::string& store_id) {
+  void dial(const tcp::endpoint& ep, SlotKind kind, SlotToken token, const std::string& store_id,
+            bool one_shot = false) {
     auto cfg = config.connection;
+    if (one_shot) cfg.restart.enabled = false;
     // Manual peers are never punished for misbehaviour in SV; we still close on bans, but
     // outbound restarts are the Manager's job here (it owns the backoff per peer).
     cfg.restart.enabled = kind == SlotKind::manual ? false : cfg.restart.enabled;
@@ -678,8 +716,9 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
               backoffs.erase(live.store_id);
             }
             hub.publish(ConnectionEstablished{e.peer, body.peer_version});
-            if (live.kind != SlotKind::inbound && config.getaddr_on_outbound &&
-                config.mode == OutboundMode::normal) {
+            if (seeds.is_one_shot(e.peer.id) ||
+                (live.kind != SlotKind::inbound && config.getaddr_on_outbound &&
+                 config.mode == OutboundMode::normal)) {
               live.connection->send(wire::GetAddr{});
             }
             update_counts(e.peer.id);
@@ -734,6 +773,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
         record_failure(live.store_id, reason, detail, live.handshaked);
       }
     }
+    seeds.ended(peer.id);
     const bool inbound_gone = live.kind == SlotKind::inbound && live.slot && !live.same_host;
     // The slot goes back exactly once: the token is destroyed with the entry.
     connections.erase(it);
@@ -793,6 +833,12 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
         relay_addr(peer.id, relay);
       }
       if (added > 0) request_refill(false);
+      if (seeds.is_one_shot(peer.id)) {
+        log->info("seed node {}: {} addresses, leaving it", fmt::streamed(peer.endpoint),
+                  addr->entries.size());
+        seeds.ended(peer.id);
+        live.connection->disconnect(conn::DisconnectReason::local_request);
+      }
     } else if (std::holds_alternative<wire::GetAddr>(message)) {
       // Answered once per connection, only to inbound peers (SV's anti-fingerprinting rule).
       if (live.kind == SlotKind::inbound && !live.getaddr_answered) {
@@ -974,6 +1020,8 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   std::map<std::string, DeferredFailure> deferred_failures;
   std::vector<AllowEntry> allowlist;
   Whitelist whitelist;
+  SeedNodes seeds{config.seed_nodes};
+  std::optional<asio::steady_timer> seed_timer;
   double accept_tokens = 0;
   conn::TimePoint accept_tokens_at = conn::Clock::now();
   asio::steady_timer fill_timer, persist_timer, manual_timer, health_timer;
@@ -1051,6 +1099,7 @@ std::optional<std::string> Manager::update_config(ManagerConfig config) {
                                    config.listen_endpoints != impl.config.listen_endpoints;
     impl.config = std::move(config);
     impl.load_whitelist();
+    impl.seeds.reconfigure(impl.config.seed_nodes);
     impl.slots.set_limits(SlotLimits{impl.config.max_connections, impl.config.target_outbound,
                                      impl.config.max_manual});
     for (auto& [id, live] : impl.connections)

@@ -12,6 +12,7 @@ std::optional<std::string> manager_config_error(const ManagerConfig& c) {
     return "fixed-peer mode needs at least one peer";
   }
   if (c.manual_retry.count() <= 0) return "manual_retry must be positive";
+  if (c.seed_node_timeout.count() <= 0) return "seed_node_timeout must be positive";
   if (c.listen_retry.count() <= 0) return "listen_retry must be positive";
   if (c.dns_interval.count() <= 0 || c.dns_timeout.count() <= 0) {
     return "DNS interval and timeout must be positive";

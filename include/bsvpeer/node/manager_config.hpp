@@ -34,6 +34,11 @@ struct ManagerConfig {
   std::vector<boost::asio::ip::tcp::endpoint> fixed_peers;   // -connect
   std::vector<boost::asio::ip::tcp::endpoint> manual_peers;  // -addnode: kept connected
   std::chrono::milliseconds manual_retry = std::chrono::seconds(60);
+  // -seednode (normal mode): one-shot peers dialled once on a free automatic outbound slot,
+  // asked for addresses and left when their addr arrives, or after seed_node_timeout
+  // (node/seed_nodes.hpp).
+  std::vector<boost::asio::ip::tcp::endpoint> seed_nodes;
+  std::chrono::milliseconds seed_node_timeout = std::chrono::minutes(2);
   // At most one automatic outbound per /16 (IPv4) or /32 (IPv6); loopback and private ranges
   // are exempt so local meshes work.
   bool one_outbound_per_netgroup = true;
