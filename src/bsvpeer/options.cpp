@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include "help_format.hpp"
+
 #include <bsvpeer/conn/connection_config.hpp>
 #include <bsvpeer/net/network.hpp>
 #include <bsvpeer/wire/magic.hpp>
@@ -295,9 +297,7 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
   } catch (const std::exception& e) {
     return std::string(e.what());
   }
-  std::ostringstream help;
-  help << desc;
-  o.help_text = help.str();
+  o.help_text = format_help(desc);
   if (vm.count("help") && vm["help"].as<bool>()) {
     o.show_help = true;
     return o;

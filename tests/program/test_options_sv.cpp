@@ -80,3 +80,25 @@ TEST_CASE("SV options: from the config file too") {
   CHECK(o.manager.seed_nodes == std::vector<tcp::endpoint>{{make_address("127.0.0.7"), 1234}});
   CHECK_FALSE(o.manager.connection.policy.reject_mempool_request);
 }
+
+TEST_CASE("-help: every option as users type it, never --name arg") {
+  const auto o = ok(parse({"-help"}));
+  const auto& help = o.help_text;
+  CHECK_FALSE(contains(help, "--"));
+  CHECK_FALSE(contains(help, " arg"));
+  for (const char* line :
+       {"\n  -seednode=<ip[:port]>\n", "\n  -whitelist=<ip|cidr>\n", "\n  -banscore=<n>\n",
+        "\n  -maxconnections=<n>\n", "\n  -listen\n", "\n  -regtest\n", "\n  -help, -h\n",
+        "\n  -debug[=<level>]\n", "\n  -datadir=<dir>\n", "\n  -rejectmempoolrequest\n"}) {
+    CAPTURE(std::string(line));
+    CHECK(contains(help, line));
+  }
+  // Descriptions sit under their option, wrapped within 100 columns.
+  std::size_t start = 0;
+  while (start < help.size()) {
+    auto end = help.find('\n', start);
+    if (end == std::string::npos) end = help.size();
+    CHECK(end - start <= 100);
+    start = end + 1;
+  }
+}
