@@ -180,7 +180,8 @@ int main(int argc, char** argv) {
     sigaddset(&handled_signals, s);
   pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
 
-  auto parsed = program::parse_options(argc, argv, home_directory());
+  const auto resolve_names = program::ares_name_resolver();
+  auto parsed = program::parse_options(argc, argv, home_directory(), resolve_names);
   if (auto* error = std::get_if<std::string>(&parsed)) {
     std::cerr << "bsvpeer: " << *error << "\n(try -help)\n";
     return 2;
@@ -261,7 +262,7 @@ int main(int argc, char** argv) {
   std::function<void()> wait_reload = [&] {
     reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
-      auto again = program::parse_options(argc, argv, home_directory());
+      auto again = program::parse_options(argc, argv, home_directory(), resolve_names);
       if (auto* error = std::get_if<std::string>(&again)) {
         log->error("reload refused: {}", *error);
       } else {

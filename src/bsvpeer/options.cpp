@@ -1,6 +1,5 @@
-#include "options.hpp"
-
 #include "help_format.hpp"
+#include "options.hpp"
 
 #include <bsvpeer/conn/connection_config.hpp>
 #include <bsvpeer/net/network.hpp>
@@ -88,13 +87,16 @@ po::options_description describe(RawOptions& r, Options& o) {
       ("magicbytes", po::value(&r.magic_hex),
        "override the network magic, 8 hex digits in wire order (not on mainnet)")  //
       ("connect", po::value(&r.connect)->composing(),
-       "connect only to this peer (ip[:port]), repeatable; -connect=0: no automatic "
-       "connections. Implies -nodnsseed and, unless given, -nolisten")  //
+       "connect only to this peer (ip or host name, [:port]), repeatable; -connect=0: no "
+       "automatic connections. Implies -nodnsseed and, unless given, -nolisten. Names are looked "
+       "up at startup and on SIGHUP (through -dnsserver if given); one that does not resolve "
+       "stops the start or the reload")  //
       ("addnode", po::value(&r.addnode)->composing(),
-       "a peer (ip[:port]) to keep connected besides the others, repeatable")  //
+       "a peer (ip or host name, [:port]) to keep connected besides the others, repeatable; "
+       "names as for -connect")  //
       ("seednode", po::value(&r.seednode)->composing(),
-       "connect to this peer (ip[:port]) once to ask for addresses, then disconnect, "
-       "repeatable (not with -connect)")                                                      //
+       "connect to this peer (ip or host name, [:port]) once to ask for addresses, then "
+       "disconnect, repeatable (not with -connect); names as for -connect")                   //
       ("listen", flag(&r.listen), "accept inbound connections (default 1, 0 with -connect)")  //
       ("bind", po::value(&r.bind)->composing(),
        "listen on this address[:port], repeatable (default: every IPv4 and IPv6 address)")  //
@@ -229,6 +231,25 @@ bool valid_allow_entry(const std::string& text) {
   return std::stoul(prefix) <= (address.is_v4() ? 32u : 128u);
 }
 
+// "name" or "name:port" with a DNS host name (letters, digits, '-', '.'; at least one letter,
+// so a mistyped IP is never sent to DNS).
+std::optional<std::pair<std::string, std::string>> split_host_name(const std::string& text) {
+  const auto colon = text.find(':');
+  const std::string host = text.substr(0, colon);
+  const std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
+  if (host.empty() || host.size() > 253 || host.front() == '.' || host.front() == '-') {
+    return std::nullopt;
+  }
+  bool letter = false;
+  for (const char ch : host) {
+    const bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+    letter = letter || alpha;
+    if (!alpha && !(ch >= '0' && ch <= '9') && ch != '-' && ch != '.') return std::nullopt;
+  }
+  if (!letter) return std::nullopt;
+  return std::make_pair(host, port);
+}
+
 std::string chain_directory(const net::NetworkParams& network, bool custom_magic) {
   std::string dir = network.id == net::NetworkId::main   ? ""
                     : network.id == net::NetworkId::test ? "testnet3"
@@ -278,6 +299,12 @@ std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& 
 
 std::variant<Options, std::string> parse_options(int argc, const char* const* argv,
                                                  const fs::path& home) {
+  return parse_options(argc, argv, home, NameResolver{});
+}
+
+std::variant<Options, std::string> parse_options(int argc, const char* const* argv,
+                                                 const fs::path& home,
+                                                 const NameResolver& resolve) {
   Options o;
   RawOptions r;
   auto desc = describe(r, o);
@@ -459,13 +486,35 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
   m.dns_seeds = r.dns_seed_names;
   m.dns_servers = r.dns_servers;
 
+  for (const auto& s : r.dns_servers) {
+    if (!parse_endpoint(s, 53)) return "-dnsserver: not an ip[:port]: '" + s + "'";
+  }
+  // An ip[:port], or with a resolver a host name[:port]; the error names the option.
+  const auto peer_endpoint =
+      [&](const char* option,
+          const std::string& text) -> std::variant<boost::asio::ip::tcp::endpoint, std::string> {
+    if (auto ep = parse_endpoint(text, c.network.default_port)) return *ep;
+    const auto name = resolve ? split_host_name(text) : std::nullopt;
+    if (!name) return "-" + std::string(option) + ": not an ip[:port]: '" + text + "'";
+    const auto port = parse_endpoint("0.0.0.0" + (name->second.empty() ? "" : ":" + name->second),
+                                     c.network.default_port);
+    if (!port) return "-" + std::string(option) + ": bad port in '" + text + "'";
+    const auto result = resolve(name->first, r.dns_servers);
+    if (result.status != node::ResolveStatus::ok || result.addresses.empty()) {
+      return "-" + std::string(option) + ": cannot resolve '" + name->first +
+             "': " + std::string(node::to_string(result.status)) +
+             (result.message.empty() ? "" : " (" + result.message + ")");
+    }
+    return boost::asio::ip::tcp::endpoint(result.addresses.front(), port->port());
+  };
+
   const bool connect_given = !r.connect.empty();
   if (connect_given) {
     for (const auto& text : r.connect) {
       if (text == "0") continue;
-      auto ep = parse_endpoint(text, c.network.default_port);
-      if (!ep) return "-connect: not an ip[:port]: '" + text + "'";
-      m.fixed_peers.push_back(*ep);
+      auto ep = peer_endpoint("connect", text);
+      if (auto* error = std::get_if<std::string>(&ep)) return *error;
+      m.fixed_peers.push_back(std::get<boost::asio::ip::tcp::endpoint>(ep));
     }
     // -connect=0 alone (bitcoind's "no automatic connections"): the Manager's fixed mode needs
     // a peer, so stay in the normal mode with no automatic outbound slot; -addnode still works.
@@ -478,14 +527,14 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
   m.dns_seed = r.dns_seed && !connect_given;
   m.listen = vm.count("listen") && !vm["listen"].defaulted() ? r.listen : !connect_given;
   for (const auto& text : r.addnode) {
-    auto ep = parse_endpoint(text, c.network.default_port);
-    if (!ep) return "-addnode: not an ip[:port]: '" + text + "'";
-    m.manual_peers.push_back(*ep);
+    auto ep = peer_endpoint("addnode", text);
+    if (auto* error = std::get_if<std::string>(&ep)) return *error;
+    m.manual_peers.push_back(std::get<boost::asio::ip::tcp::endpoint>(ep));
   }
   for (const auto& text : r.seednode) {
-    auto ep = parse_endpoint(text, c.network.default_port);
-    if (!ep) return "-seednode: not an ip[:port]: '" + text + "'";
-    m.seed_nodes.push_back(*ep);
+    auto ep = peer_endpoint("seednode", text);
+    if (auto* error = std::get_if<std::string>(&ep)) return *error;
+    m.seed_nodes.push_back(std::get<boost::asio::ip::tcp::endpoint>(ep));
   }
   for (const auto& text : r.bind) {
     auto ep = parse_endpoint(text, port);
@@ -500,9 +549,6 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     auto address = boost::asio::ip::make_address(r.outbound_bind, ec);
     if (ec) return "-outboundbind: not an IP address: '" + r.outbound_bind + "'";
     m.outbound_bind_address = address;
-  }
-  for (const auto& s : r.dns_servers) {
-    if (!parse_endpoint(s, 53)) return "-dnsserver: not an ip[:port]: '" + s + "'";
   }
   if (auto e = node::manager_config_error(m)) return "invalid configuration: " + *e;
   return o;

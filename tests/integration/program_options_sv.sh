@@ -6,11 +6,14 @@
 #      through -addnode), disconnects, and keeps C in its peers.json; B sees A come and go;
 #   w. -whitelist: B bans A and D (a user agent on its -banclientua list, which SV scores
 #      +banscore); B restarted with -whitelist=A keeps both bans, refuses D, lets A in, closes
-#      it for its user agent each time and never bans it again.
+#      it for its user agent each time and never bans it again;
+#   n. host names through a real dnsmasq on loopback (-dnsserver): A -addnode=peer-b.test
+#      reaches B; a name that does not resolve stops the start (exit 2, the name and the
+#      reason); a SIGHUP re-reads the config file and looks its new name (peer-c.test) up.
+# Exit 77 (skip) if python3 is missing; part n is skipped (with a note) without dnsmasq.
 # Every log must be free of sanitizer reports.
 #
 # usage: program_options_sv.sh BUILD_DIR SOURCE_DIR   (PROGRAM_KEEP=1 keeps the logs)
-# Exit 77 (skip) if python3 is missing.
 set -euo pipefail
 
 BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
@@ -48,7 +51,7 @@ IP_A=127.0.0.51
 IP_B=127.0.0.52
 IP_C=127.0.0.53
 IP_D=127.0.0.54
-mkdir -p "$WORK/a" "$WORK/b" "$WORK/c" "$WORK/d" "$WORK/aw" "$WORK/bw"
+mkdir -p "$WORK/a" "$WORK/b" "$WORK/c" "$WORK/d" "$WORK/aw" "$WORK/bw" "$WORK/an" "$WORK/bn" "$WORK/cn" "$WORK/en"
 
 declare -A PID LOG PORT
 RUNS=0
@@ -97,8 +100,8 @@ echo "== h: -help prints options as users type them"
 timeout 30 "$BSVPEER" -help >"$WORK/help.out" 2>&1 || fail "-help exited non-zero"
 no_sanitizer_report "$WORK/help.out"
 grep -q -- '--' "$WORK/help.out" && { cat "$WORK/help.out"; fail "-help shows a --name"; }
-for line in '-seednode=<ip\[:port\]>' '-whitelist=<ip\|cidr>' '-banscore=<n>' \
-  '-maxoutboundconnections=<n>' '-connect=<ip\[:port\]>' '-listen' '-help, -h'; do
+for line in '-seednode=<host\[:port\]>' '-whitelist=<ip\|cidr>' '-banscore=<n>' \
+  '-maxoutboundconnections=<n>' '-connect=<host\[:port\]>' '-listen' '-help, -h'; do
   grep -Eq -- "^  $line\$" "$WORK/help.out" || { cat "$WORK/help.out"; fail "-help has no line '  $line'"; }
 done
 echo "  ok   every option as -name or -name=<value>"
@@ -160,4 +163,56 @@ echo "  ok   D banned and refused; whitelisted A, banned in the store, let in an
 stop d
 stop aw
 stop bw
+
+# ------------------------------------------------------------------- n: names via dnsmasq
+echo "== n: host names in -addnode through dnsmasq on loopback"
+DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
+if [[ ! -x "$DNSMASQ" ]]; then
+  echo "  note: dnsmasq not installed: part n skipped"
+  echo "PASS"
+  exit 0
+fi
+start_listening bn "$IP_B"
+start_listening cn "$IP_C"
+for attempt in 1 2 3 4 5; do
+  DNS_PORT=$(random_port)
+  "$DNSMASQ" --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
+    --bind-interfaces --listen-address=127.0.0.1 --port="$DNS_PORT" --user=root --group=root \
+    --pid-file --log-queries --log-facility=- --local=/test/ --local-ttl=60 \
+    --host-record=peer-b.test,"$IP_B" --host-record=peer-c.test,"$IP_C" >"$WORK/dnsmasq.log" 2>&1 &
+  DNS_PID=$!
+  track_pid "$DNS_PID"
+  wait_for "$WORK/dnsmasq.log" "started, version" 10 "$DNS_PID" && break
+  kill "$DNS_PID" 2>/dev/null || true
+  echo "  note: dnsmasq could not start on port $DNS_PORT (attempt $attempt)"
+done
+kill -0 "$DNS_PID" 2>/dev/null || { cat "$WORK/dnsmasq.log"; fail "dnsmasq did not start"; }
+DNS="-dnsserver=127.0.0.1:$DNS_PORT"
+# A name that does not exist: exit 2, before anything starts.
+rc=0
+timeout 30 "$BSVPEER" -datadir="$WORK/en" -regtest -nodnsseed "$DNS" -addnode=missing.test >"$WORK/en.out" 2>&1 || rc=$?
+no_sanitizer_report "$WORK/en.out"
+[[ $rc -eq 2 ]] || { cat "$WORK/en.out"; fail "-addnode=missing.test: exit $rc, expected 2"; }
+grep -q "^bsvpeer: -addnode: cannot resolve 'missing.test': nxdomain" "$WORK/en.out" ||
+  { cat "$WORK/en.out"; fail "-addnode=missing.test: no clear message"; }
+echo "  ok   a missing name: exit 2, \"-addnode: cannot resolve 'missing.test': nxdomain\""
+# A's config file names B; after a SIGHUP it names C.
+printf 'regtest=1\naddnode=peer-b.test:%s\n' "${PORT[bn]}" >"$WORK/an/bsvpeer.conf"
+start_listening an "$IP_A" "$DNS"
+expect_log an "$(peer_of "$IP_B" "${PORT[bn]}" out) handshake done" 20 "A did not reach peer-b.test"
+grep -q "query\[A\] peer-b.test from 127.0.0.1" "$WORK/dnsmasq.log" || { cat "$WORK/dnsmasq.log"; fail "dnsmasq saw no query for peer-b.test"; }
+echo "  ok   -addnode=peer-b.test:port resolved through dnsmasq and connected"
+printf 'regtest=1\naddnode=peer-c.test:%s\n' "${PORT[cn]}" >"$WORK/an/bsvpeer.conf"
+kill -HUP "${PID[an]}"
+expect_log an "$(peer_of "$IP_C" "${PORT[cn]}" out) handshake done" 20 "A did not reach peer-c.test after SIGHUP"
+echo "  ok   SIGHUP: the new name looked up and connected"
+printf 'regtest=1\naddnode=gone.test\n' >"$WORK/an/bsvpeer.conf"
+kill -HUP "${PID[an]}"
+expect_log an "reload refused: -addnode: cannot resolve 'gone.test': nxdomain" 20 "no refusal for a name gone"
+kill -0 "${PID[an]}" || fail "A died on a reload with a missing name"
+echo "  ok   SIGHUP with a name that does not resolve: reload refused, A runs on"
+stop an
+stop bn
+stop cn
+kill "$DNS_PID" 2>/dev/null || true
 echo "PASS"

@@ -87,7 +87,7 @@ TEST_CASE("-help: every option as users type it, never --name arg") {
   CHECK_FALSE(contains(help, "--"));
   CHECK_FALSE(contains(help, " arg"));
   for (const char* line :
-       {"\n  -seednode=<ip[:port]>\n", "\n  -whitelist=<ip|cidr>\n", "\n  -banscore=<n>\n",
+       {"\n  -seednode=<host[:port]>\n", "\n  -whitelist=<ip|cidr>\n", "\n  -banscore=<n>\n",
         "\n  -maxconnections=<n>\n", "\n  -listen\n", "\n  -regtest\n", "\n  -help, -h\n",
         "\n  -debug[=<level>]\n", "\n  -datadir=<dir>\n", "\n  -rejectmempoolrequest\n"}) {
     CAPTURE(std::string(line));
