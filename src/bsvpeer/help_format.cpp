@@ -24,6 +24,7 @@ std::string placeholder_of(const std::string& name, const po::value_semantic& se
       {"bind", "ip[:port]"},
       {"dnsserver", "ip[:port]"},
       {"outboundbind", "ip"},
+      {"externalip", "ip"},
       {"whitelist", "ip|cidr"},
       {"inboundallow", "ip|cidr"},
       {"dnsseedname", "name"},

@@ -52,7 +52,7 @@ struct RawOptions {
   std::string magic_hex, uacomment, datadir, conf;
   std::vector<std::string> connect, addnode, bind, inbound_allow, ban_ua, allow_ua;
   std::vector<std::string> dns_seed_names, dns_servers;
-  std::vector<std::string> seednode, whitelist;
+  std::vector<std::string> seednode, whitelist, externalip;
   int ban_score = 100, max_outbound = 8;
   bool reject_mempool = true;
   std::string outbound_bind;
@@ -119,6 +119,9 @@ po::options_description describe(RawOptions& r, Options& o) {
        "allowed to send mempool; they still take a slot")  //
       ("inboundallow", po::value(&r.inbound_allow)->composing(),
        "accept inbound only from this IP or CIDR, repeatable (default: everyone)")  //
+      ("externalip", po::value(&r.externalip)->composing(),
+       "our public IP address, repeatable: told to each peer we dial while listening, as SV "
+       "does (only routable addresses; the port is the one we listen on)")  //
       ("outboundbind", po::value(&r.outbound_bind),
        "source address of outbound connections (default: chosen by the system)")  //
       ("dnsseed", flag(&r.dns_seed),
@@ -473,6 +476,12 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     if (!valid_allow_entry(entry)) return "-whitelist: not an IP or CIDR: '" + entry + "'";
   }
   m.whitelist = r.whitelist;
+  for (const auto& text : r.externalip) {
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(text, ec);
+    if (ec) return "-externalip: not an IP address: '" + text + "'";
+    m.external_addresses.push_back(address);
+  }
   m.min_connected_peers = static_cast<std::size_t>(r.min_connected_peers);
   m.persist_interval = std::chrono::seconds(r.persist_interval_s);
   m.manual_retry = std::chrono::seconds(r.addnode_retry_s);

@@ -10,6 +10,7 @@
 #include <bsvpeer/node/network_health.hpp>
 #include <bsvpeer/node/peer_selector.hpp>
 #include <bsvpeer/node/seed_nodes.hpp>
+#include <bsvpeer/node/self_advertisement.hpp>
 #include <bsvpeer/node/slot_pool.hpp>
 #include <bsvpeer/node/whitelist.hpp>
 #include <bsvpeer/peer/null_logger.hpp>
@@ -721,6 +722,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
                  config.mode == OutboundMode::normal)) {
               live.connection->send(wire::GetAddr{});
             }
+            if (live.kind != SlotKind::inbound && config.listen) advertise_self(live, e.peer);
             update_counts(e.peer.id);
             evaluate_health();
           } else if constexpr (std::is_same_v<T, conn::MessageReceived>) {
@@ -883,6 +885,20 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
       }
     }
     return answer;
+  }
+
+  // -externalip: our address to a peer we dialled, as SV sends it after the peer's version.
+  void advertise_self(Live& live, const conn::PeerIdentity& peer) {
+    if (config.external_addresses.empty()) return;
+    const auto listening = local_listen_endpoint();
+    const auto port = listening ? listening->port() : config.connection.network.default_port;
+    auto entry =
+        self_advertisement(config.external_addresses, peer.endpoint.address(), port,
+                           config.connection.services, static_cast<std::uint32_t>(unix_now()));
+    if (!entry) return;
+    wire::Addr addr;
+    addr.entries.push_back(*entry);
+    live.connection->send(std::move(addr));
   }
 
   // --- bans -----------------------------------------------------------------------------

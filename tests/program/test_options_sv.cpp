@@ -102,3 +102,13 @@ TEST_CASE("-help: every option as users type it, never --name arg") {
     start = end + 1;
   }
 }
+
+TEST_CASE("-externalip: IP addresses, repeatable") {
+  const auto o =
+      ok(parse({"-regtest", "-datadir=/tmp", "-externalip=1.2.3.4", "-externalip=2a01:4f8::5"}));
+  CHECK(o.manager.external_addresses == std::vector<boost::asio::ip::address>{
+                                            make_address("1.2.3.4"), make_address("2a01:4f8::5")});
+  CHECK(contains(error_of(parse({"-regtest", "-datadir=/tmp", "-externalip=1.2.3.4:8333"})),
+                 "-externalip: not an IP address: '1.2.3.4:8333'"));
+  CHECK(ok(parse({"-regtest", "-datadir=/tmp"})).manager.external_addresses.empty());
+}

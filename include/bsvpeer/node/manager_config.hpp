@@ -46,6 +46,9 @@ struct ManagerConfig {
   std::optional<boost::asio::ip::address> outbound_bind_address;
 
   bool listen = true;
+  // -externalip: our public addresses, advertised (one addr entry, the routable address of
+  // the peer's family) to each peer we dial while listening, as SV does (self_advertisement.hpp).
+  std::vector<boost::asio::ip::address> external_addresses;
   std::vector<boost::asio::ip::tcp::endpoint> listen_endpoints;  // empty: [::]:network port
   std::chrono::milliseconds listen_retry = std::chrono::seconds(5);
   std::vector<std::string> inbound_allowlist;  // IPs or CIDRs; empty: everyone
