@@ -158,7 +158,7 @@ void ConnectionCore::on_peer_version(wire::Version peer, Actions& out) {
   }
   if (auto refusal = check_peer_version(peer, version_rules_, direction(), is_local_nonce_)) {
     if (refusal->reject) out.push_back(SendMessage{std::move(*refusal->reject), true});
-    if (refusal->ban && !policy_.whitelisted) {
+    if (refusal->ban && !policy_.whitelisted && !policy_.addnode_peer) {
       ban(refusal->reason, std::move(refusal->detail), out);
     } else {
       close(refusal->reason, std::move(refusal->detail), out);
@@ -521,10 +521,11 @@ void ConnectionCore::misbehave(int points, std::string reason, Actions& out) {
   if (points <= 0 || state_ == ConnectionState::closed) return;
   const bool reached = misbehavior_.add(points, reason);
   out.push_back(Misbehaved{points, misbehavior_.score(), reason});
-  if (reached && policy_.whitelisted) {
-    // SV: "not punishing whitelisted peer": the score stays visible, the peer stays.
-    out.push_back(Ignored{"", "ban score " + std::to_string(misbehavior_.score()) +
-                                  " reached by a whitelisted peer: not punished"});
+  if (reached && (policy_.whitelisted || policy_.addnode_peer)) {
+    // SV: "not punishing whitelisted/addnoded peer": the score stays visible, the peer stays.
+    out.push_back(Ignored{"", "ban score " + std::to_string(misbehavior_.score()) + " reached by " +
+                                  (policy_.whitelisted ? "a whitelisted" : "an addnode") +
+                                  " peer: not punished"});
     return;
   }
   if (reached) {

@@ -510,9 +510,12 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
             bool one_shot = false) {
     auto cfg = config.connection;
     if (one_shot) cfg.restart.enabled = false;
-    // Manual peers are never punished for misbehaviour in SV; we still close on bans, but
-    // outbound restarts are the Manager's job here (it owns the backoff per peer).
+    // Manual peers: outbound restarts are the Manager's job here (it owns the backoff per
+    // peer). -addnode peers (not -connect ones) are never punished for misbehaviour, as in SV.
     cfg.restart.enabled = kind == SlotKind::manual ? false : cfg.restart.enabled;
+    cfg.policy.addnode_peer = kind == SlotKind::manual &&
+                              std::find(config.fixed_peers.begin(), config.fixed_peers.end(), ep) ==
+                                  config.fixed_peers.end();
     if (config.outbound_bind_address) cfg.local_address = config.outbound_bind_address;
     const std::uint64_t id = next_id++;
     auto c = conn::PeerConnection::outbound(io, ep, cfg, event_handler(), nonces, id);

@@ -272,3 +272,24 @@ TEST_CASE("core requests: a whitelisted peer is scored but never punished") {
     CHECK(actions_of<Ban>(h.frame_fatal(wire::Error::wrong_magic)).size() == 1);
   }
 }
+
+TEST_CASE("core requests: an -addnode peer is scored but never punished, nothing else changes") {
+  ConnectionPolicy p;
+  p.addnode_peer = true;
+  SUBCASE("filterload: +100 visible, still connected") {
+    Harness h(Direction::outbound, p);
+    h.complete_handshake();
+    auto& out = h.receive(filterload(10, 5));
+    CHECK(actions_of<Ban>(out).empty());
+    CHECK(describe_all(out) ==
+          "misbehaved +100 = 100 (no-bloom-version: filterload); ignored frame (ban score 100 "
+          "reached by an addnode peer: not punished); ignored filterload (we do not advertise "
+          "NODE_BLOOM)");
+    CHECK(h.core.state() == ConnectionState::established);
+  }
+  SUBCASE("a legacy mempool still disconnects it") {
+    Harness h(Direction::outbound, p);
+    h.complete_handshake();
+    CHECK(actions_of<Disconnect>(h.receive(unknown("mempool"))).size() == 1);
+  }
+}

@@ -1,7 +1,8 @@
 // SV Node's reactions to requests for data and to BIP37 filters, seen from outside through a
 // Manager: a scripted FakePeer dials it on loopback and checks the exact answer (the notfound
 // payload), the ban score in peers() (getpeerinfo's banscore), the disconnect and the ban in
-// the store; a -whitelist peer is scored but never punished, and is let in while banned.
+// the store; a -whitelist peer is scored but never punished, and is let in while banned; an
+// -addnode peer is scored but never punished either.
 #include "support/fake_peer.hpp"
 #include "support/io_runner.hpp"
 #include "support/mesh.hpp"
@@ -181,4 +182,18 @@ TEST_CASE("a whitelisted peer: scored, never punished, let in while banned") {
   REQUIRE(test::eventually([&] { return node.banned(kPeerIp); }, 10s));
   auto other = new_peer();
   CHECK_FALSE(node.dial(other, kPeerIp));
+}
+
+TEST_CASE("an -addnode peer: scored, never punished") {
+  Node node;
+  auto peer = new_peer();
+  const auto at = peer.listen({make_address(test::mesh_ip(3)), 0});
+  node.manager->add_manual_peer(at);
+  REQUIRE(peer.accept());
+  REQUIRE(peer.handshake(false));
+  REQUIRE(peer.send_frame("filterload", filterload_payload()));
+  REQUIRE(peer.send(wire::Ping{9}));
+  REQUIRE(peer.expect<wire::Pong>());  // still connected
+  CHECK(test::eventually([&] { return node.banscore_of(test::mesh_ip(3)) == 100; }, 10s));
+  CHECK_FALSE(node.banned(test::mesh_ip(3)));
 }

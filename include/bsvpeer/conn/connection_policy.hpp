@@ -61,6 +61,10 @@ struct ConnectionPolicy {
   // -whitelist: the peer's misbehaviour is scored but never punished (no ban, no disconnect
   // for the score; SV logs "not punishing whitelisted peer"), and it may send mempool.
   bool whitelisted = false;
+  // An -addnode peer: SV never punishes it for misbehaviour either ("not punishing addnoded
+  // peer"): scored, never banned or disconnected for the score. Unlike whitelisted, nothing
+  // else changes (a legacy mempool still disconnects it). -connect peers are not addnode peers.
+  bool addnode_peer = false;
 
   // Inbound accepted while every slot is taken: complete the handshake, then disconnect
   // with reason over_capacity.
