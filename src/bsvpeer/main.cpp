@@ -163,7 +163,8 @@ int main(int argc, char** argv) {
     sigaddset(&handled_signals, s);
   pthread_sigmask(SIG_BLOCK, &handled_signals, nullptr);
 
-  auto parsed = program::parse_options(argc, argv, home_directory());
+  const auto resolve_names = program::ares_name_resolver();
+  auto parsed = program::parse_options(argc, argv, home_directory(), resolve_names);
   if (auto* error = std::get_if<std::string>(&parsed)) {
     std::cerr << "bsvpeer: " << *error << "\n(try -help)\n";
     return 2;
@@ -265,7 +266,7 @@ int main(int argc, char** argv) {
     std::lock_guard lock(options_mutex);
     // First the log file reopened (logrotate moved it away), whatever the reload brings.
     if (auto why = program_log.reload(log_settings(options))) log->error("{}", *why);
-    auto again = program::parse_options(argc, argv, home_directory());
+    auto again = program::parse_options(argc, argv, home_directory(), resolve_names);
     if (auto* error = std::get_if<std::string>(&again)) return *error;
     auto& next = std::get<program::Options>(again);
     with_loggers(next);

@@ -1,3 +1,4 @@
+#include "help_format.hpp"
 #include "options.hpp"
 
 #include <bsvpeer/conn/connection_config.hpp>
@@ -25,7 +26,7 @@ constexpr const char* kConfigName = "bsvpeer.conf";
 // Switches that take -noname (bitcoind style) besides -name=0/1.
 constexpr std::array kBoolOptions = {"listen",       "dnsseed",        "getaddr",
                                      "server",       "printtoconsole", "shrinkdebugfile",
-                                     "debuglogfile", "metrics"};
+                                     "debuglogfile", "metrics",        "rejectmempoolrequest"};
 
 bool is_bool_option(std::string_view name) {
   return std::find(kBoolOptions.begin(), kBoolOptions.end(), name) != kBoolOptions.end();
@@ -53,6 +54,9 @@ struct RawOptions {
   std::string magic_hex, uacomment, datadir, conf;
   std::vector<std::string> connect, addnode, bind, inbound_allow, ban_ua, allow_ua;
   std::vector<std::string> dns_seed_names, dns_servers;
+  std::vector<std::string> seednode, whitelist, externalip;
+  int ban_score = 100, max_outbound = 8;
+  bool reject_mempool = true;
   std::string outbound_bind;
   bool listen = true, dns_seed = true, getaddr = true;
   int port = 0;
@@ -89,10 +93,16 @@ po::options_description describe(RawOptions& r, Options& o) {
       ("magicbytes", po::value(&r.magic_hex),
        "override the network magic, 8 hex digits in wire order (not on mainnet)")  //
       ("connect", po::value(&r.connect)->composing(),
-       "connect only to this peer (ip[:port]), repeatable; -connect=0: no automatic "
-       "connections. Implies -nodnsseed and, unless given, -nolisten")  //
+       "connect only to this peer (ip or host name, [:port]), repeatable; -connect=0: no "
+       "automatic connections. Implies -nodnsseed and, unless given, -nolisten. Names are looked "
+       "up at startup and on SIGHUP (through -dnsserver if given); one that does not resolve "
+       "stops the start or the reload")  //
       ("addnode", po::value(&r.addnode)->composing(),
-       "a peer (ip[:port]) to keep connected besides the others, repeatable")                 //
+       "a peer (ip or host name, [:port]) to keep connected besides the others, repeatable; "
+       "names as for -connect")  //
+      ("seednode", po::value(&r.seednode)->composing(),
+       "connect to this peer (ip or host name, [:port]) once to ask for addresses, then "
+       "disconnect, repeatable (not with -connect); names as for -connect")                   //
       ("listen", flag(&r.listen), "accept inbound connections (default 1, 0 with -connect)")  //
       ("bind", po::value(&r.bind)->composing(),
        "listen on this address[:port], repeatable (default: every IPv4 and IPv6 address)")  //
@@ -101,14 +111,23 @@ po::options_description describe(RawOptions& r, Options& o) {
        "inbound and outbound connections at most (default 125)")  //
       ("targetoutbound", po::value(&r.target_outbound),
        "automatic outbound connections to aim at (default 8)")  //
+      ("maxoutboundconnections", po::value(&r.max_outbound),
+       "SV's name for -targetoutbound (default 8)")  //
       ("maxaddnodeconnections", po::value(&r.max_addnode),
        "-addnode connections at most (default 8)")  //
       ("maxinboundperip", po::value(&r.max_inbound_per_ip),
        "inbound connections per IP at most (default 0: no limit)")  //
       ("maxacceptrate", po::value(&r.max_accept_rate),
        "inbound connections accepted per second at most (default 0: no limit)")  //
+      ("whitelist", po::value(&r.whitelist)->composing(),
+       "trust inbound peers from this IP or CIDR, repeatable: never banned or disconnected for "
+       "misbehaviour, let in while banned, exempt from -maxinboundperip and -maxacceptrate, "
+       "allowed to send mempool; they still take a slot")  //
       ("inboundallow", po::value(&r.inbound_allow)->composing(),
        "accept inbound only from this IP or CIDR, repeatable (default: everyone)")  //
+      ("externalip", po::value(&r.externalip)->composing(),
+       "our public IP address, repeatable: told to each peer we dial while listening, as SV "
+       "does (only routable addresses; the port is the one we listen on)")  //
       ("outboundbind", po::value(&r.outbound_bind),
        "source address of outbound connections (default: chosen by the system)")  //
       ("dnsseed", flag(&r.dns_seed),
@@ -131,6 +150,11 @@ po::options_description describe(RawOptions& r, Options& o) {
        "seconds between saves of peers.json (default 300; also saved at shutdown)")  //
       ("minconnectedpeers", po::value(&r.min_connected_peers),
        "warn when fewer handshaked peers than this remain (default 1)")  //
+      ("banscore", po::value(&r.ban_score),
+       "misbehaviour score at which a peer is disconnected and banned (default 100)")  //
+      ("rejectmempoolrequest", flag(&r.reject_mempool),
+       "disconnect peers that are not whitelisted when they send a legacy mempool request "
+       "(default 1)")  //
       ("bantime", po::value(&r.ban_time_s),
        "seconds a misbehaving peer stays banned (default "
        "86400)")                                                                     //
@@ -230,6 +254,25 @@ bool valid_allow_entry(const std::string& text) {
   return std::stoul(prefix) <= (address.is_v4() ? 32u : 128u);
 }
 
+// "name" or "name:port" with a DNS host name (letters, digits, '-', '.'; at least one letter,
+// so a mistyped IP is never sent to DNS).
+std::optional<std::pair<std::string, std::string>> split_host_name(const std::string& text) {
+  const auto colon = text.find(':');
+  const std::string host = text.substr(0, colon);
+  const std::string port = colon == std::string::npos ? "" : text.substr(colon + 1);
+  if (host.empty() || host.size() > 253 || host.front() == '.' || host.front() == '-') {
+    return std::nullopt;
+  }
+  bool letter = false;
+  for (const char ch : host) {
+    const bool alpha = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
+    letter = letter || alpha;
+    if (!alpha && !(ch >= '0' && ch <= '9') && ch != '-' && ch != '.') return std::nullopt;
+  }
+  if (!letter) return std::nullopt;
+  return std::make_pair(host, port);
+}
+
 std::string chain_directory(const net::NetworkParams& network, bool custom_magic) {
   std::string dir = network.id == net::NetworkId::main   ? ""
                     : network.id == net::NetworkId::test ? "testnet3"
@@ -279,6 +322,12 @@ std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& 
 
 std::variant<Options, std::string> parse_options(int argc, const char* const* argv,
                                                  const fs::path& home) {
+  return parse_options(argc, argv, home, NameResolver{});
+}
+
+std::variant<Options, std::string> parse_options(int argc, const char* const* argv,
+                                                 const fs::path& home,
+                                                 const NameResolver& resolve) {
   Options o;
   RawOptions r;
   auto desc = describe(r, o);
@@ -298,9 +347,7 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
   } catch (const std::exception& e) {
     return std::string(e.what());
   }
-  std::ostringstream help;
-  help << desc;
-  o.help_text = help.str();
+  o.help_text = format_help(desc);
   if (vm.count("help") && vm["help"].as<bool>()) {
     o.show_help = true;
     return o;
@@ -417,6 +464,8 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
                  parse_int_range("peerretrymax", r.peer_retry_max_s, 1, 24 * 3600),
                  parse_int_range("inaccessibleretry", r.inaccessible_retry_s, 1, 7 * 24 * 3600),
                  parse_int_range("bantime", r.ban_time_s, 1, 10 * 365 * 24 * 3600),
+                 parse_int_range("banscore", r.ban_score, 1, 1'000'000),
+                 parse_int_range("maxoutboundconnections", r.max_outbound, 0, 100'000),
                  parse_int_range("pinginterval", r.ping_interval_s, 1, 24 * 3600),
                  parse_int_range("p2phandshaketimeout", r.handshake_timeout_s, 1, 3600)}) {
     if (e) return *e;
@@ -432,6 +481,8 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
   c.policy.ping_interval = std::chrono::seconds(r.ping_interval_s);
   c.policy.handshake_timeout = std::chrono::seconds(r.handshake_timeout_s);
   c.policy.ban_duration = std::chrono::seconds(r.ban_time_s);
+  c.policy.ban_threshold = r.ban_score;
+  c.policy.reject_mempool_request = r.reject_mempool;
 
   auto& m = o.manager;
   m.max_connections = static_cast<std::size_t>(r.max_connections);
@@ -441,6 +492,14 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     return vm.count(name) ? v : std::min(v, m.max_connections);
   };
   m.target_outbound = at_most_max("targetoutbound", r.target_outbound);
+  if (vm.count("maxoutboundconnections")) {
+    if (vm.count("targetoutbound") && r.max_outbound != r.target_outbound) {
+      return std::string(
+          "-maxoutboundconnections and -targetoutbound are one setting: give one, or equal "
+          "values");
+    }
+    m.target_outbound = static_cast<std::size_t>(r.max_outbound);
+  }
   m.max_manual = at_most_max("maxaddnodeconnections", r.max_addnode);
   m.max_inbound_per_ip = static_cast<std::size_t>(r.max_inbound_per_ip);
   m.max_accepts_per_second = r.max_accept_rate;
@@ -449,6 +508,16 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     if (!valid_allow_entry(entry)) return "-inboundallow: not an IP or CIDR: '" + entry + "'";
   }
   m.inbound_allowlist = r.inbound_allow;
+  for (const auto& entry : r.whitelist) {
+    if (!valid_allow_entry(entry)) return "-whitelist: not an IP or CIDR: '" + entry + "'";
+  }
+  m.whitelist = r.whitelist;
+  for (const auto& text : r.externalip) {
+    boost::system::error_code ec;
+    const auto address = boost::asio::ip::make_address(text, ec);
+    if (ec) return "-externalip: not an IP address: '" + text + "'";
+    m.external_addresses.push_back(address);
+  }
   m.min_connected_peers = static_cast<std::size_t>(r.min_connected_peers);
   m.persist_interval = std::chrono::seconds(r.persist_interval_s);
   m.manual_retry = std::chrono::seconds(r.addnode_retry_s);
@@ -462,13 +531,35 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
   m.dns_seeds = r.dns_seed_names;
   m.dns_servers = r.dns_servers;
 
+  for (const auto& s : r.dns_servers) {
+    if (!parse_endpoint(s, 53)) return "-dnsserver: not an ip[:port]: '" + s + "'";
+  }
+  // An ip[:port], or with a resolver a host name[:port]; the error names the option.
+  const auto peer_endpoint =
+      [&](const char* option,
+          const std::string& text) -> std::variant<boost::asio::ip::tcp::endpoint, std::string> {
+    if (auto ep = parse_endpoint(text, c.network.default_port)) return *ep;
+    const auto name = resolve ? split_host_name(text) : std::nullopt;
+    if (!name) return "-" + std::string(option) + ": not an ip[:port]: '" + text + "'";
+    const auto port = parse_endpoint("0.0.0.0" + (name->second.empty() ? "" : ":" + name->second),
+                                     c.network.default_port);
+    if (!port) return "-" + std::string(option) + ": bad port in '" + text + "'";
+    const auto result = resolve(name->first, r.dns_servers);
+    if (result.status != node::ResolveStatus::ok || result.addresses.empty()) {
+      return "-" + std::string(option) + ": cannot resolve '" + name->first +
+             "': " + std::string(node::to_string(result.status)) +
+             (result.message.empty() ? "" : " (" + result.message + ")");
+    }
+    return boost::asio::ip::tcp::endpoint(result.addresses.front(), port->port());
+  };
+
   const bool connect_given = !r.connect.empty();
   if (connect_given) {
     for (const auto& text : r.connect) {
       if (text == "0") continue;
-      auto ep = parse_endpoint(text, c.network.default_port);
-      if (!ep) return "-connect: not an ip[:port]: '" + text + "'";
-      m.fixed_peers.push_back(*ep);
+      auto ep = peer_endpoint("connect", text);
+      if (auto* error = std::get_if<std::string>(&ep)) return *error;
+      m.fixed_peers.push_back(std::get<boost::asio::ip::tcp::endpoint>(ep));
     }
     // -connect=0 alone (bitcoind's "no automatic connections"): the Manager's fixed mode needs
     // a peer, so stay in the normal mode with no automatic outbound slot; -addnode still works.
@@ -481,9 +572,14 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
   m.dns_seed = r.dns_seed && !connect_given;
   m.listen = vm.count("listen") && !vm["listen"].defaulted() ? r.listen : !connect_given;
   for (const auto& text : r.addnode) {
-    auto ep = parse_endpoint(text, c.network.default_port);
-    if (!ep) return "-addnode: not an ip[:port]: '" + text + "'";
-    m.manual_peers.push_back(*ep);
+    auto ep = peer_endpoint("addnode", text);
+    if (auto* error = std::get_if<std::string>(&ep)) return *error;
+    m.manual_peers.push_back(std::get<boost::asio::ip::tcp::endpoint>(ep));
+  }
+  for (const auto& text : r.seednode) {
+    auto ep = peer_endpoint("seednode", text);
+    if (auto* error = std::get_if<std::string>(&ep)) return *error;
+    m.seed_nodes.push_back(std::get<boost::asio::ip::tcp::endpoint>(ep));
   }
   for (const auto& text : r.bind) {
     auto ep = parse_endpoint(text, port);
@@ -498,9 +594,6 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     auto address = boost::asio::ip::make_address(r.outbound_bind, ec);
     if (ec) return "-outboundbind: not an IP address: '" + r.outbound_bind + "'";
     m.outbound_bind_address = address;
-  }
-  for (const auto& s : r.dns_servers) {
-    if (!parse_endpoint(s, 53)) return "-dnsserver: not an ip[:port]: '" + s + "'";
   }
   if (auto e = node::manager_config_error(m)) return "invalid configuration: " + *e;
   if (auto e = finish_rpc_options(r.rpc, vm, c.network.id, o.rpc)) return *e;

@@ -2,6 +2,7 @@
 // bitcoind-style options of the bsvpeer program: the command line (-name=value, -noname) and a
 // config file (name=value lines, [main]/[test]/[regtest]/[stn] sections), the command line
 // winning. Everything the node runs with ends up in a ManagerConfig.
+#include "name_resolver.hpp"
 #include "rpc_options.hpp"
 
 #include <bsvpeer/node/manager_config.hpp>
@@ -47,6 +48,12 @@ struct Options {
 // `home` is where the default datadir (~/.bsvpeer) lives.
 std::variant<Options, std::string> parse_options(int argc, const char* const* argv,
                                                  const std::filesystem::path& home);
+// The same, with host names allowed in -connect, -addnode and -seednode ("name[:port]"),
+// looked up through `resolve` (the first address of the answer is used, as bitcoind's
+// ConnectNode does). Without a resolver (the overload above) names are refused.
+std::variant<Options, std::string> parse_options(int argc, const char* const* argv,
+                                                 const std::filesystem::path& home,
+                                                 const NameResolver& resolve);
 
 // "host:port", "[v6]:port", "host" -> endpoint (numeric addresses only; no DNS here).
 std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& text,

@@ -125,7 +125,7 @@ bad_cases=(
   "-port must be between 0 and 65535|$E -regtest -port=70000"
   "unrecognised option '-bogus'|$E -regtest -bogus"
   "is not an existing directory|-datadir=$WORK/missing -regtest"
-  "-connect: not an ip\[:port\]: 'localhost'|$E -regtest -connect=localhost"
+  "-connect: not an ip\[:port\]: '1.2.3'|$E -regtest -connect=1.2.3"
   "-conf: .* does not exist|$E -regtest -conf=missing.conf"
   "$WORK/bad.conf: .*nosuchoption|$E -conf=$WORK/bad.conf"
   "choose at most one of -testnet, -regtest, -stn|$E -regtest -testnet"
