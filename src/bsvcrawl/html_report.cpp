@@ -124,11 +124,11 @@ constexpr const char* kScript = R"(
                  '#7f7f7f','#bcbd22','#17becf','#393b79','#637939','#8c6d31','#843c39',
                  '#7b4173','#3182bd'];
   function colours(n){ var c=[]; for(var i=0;i<n;i++) c.push(palette[i%palette.length]); return c; }
-  function bar(id, d, label, horizontal){
+  function bar(id, d, label, horizontal, single){
     var el = document.getElementById(id);
     new Chart(el.getContext('2d'), {type:'bar',
       data:{labels:d.labels, datasets:[{label:label, data:d.values,
-            backgroundColor:colours(d.values.length), borderColor:'#333', borderWidth:1}]},
+            backgroundColor:single ? single : colours(d.values.length), borderColor:'#333', borderWidth:1}]},
       options:{animation:false, responsive:false, indexAxis: horizontal ? 'y' : 'x',
                plugins:{legend:{display:false}}}});
   }
@@ -155,8 +155,8 @@ constexpr const char* kScript = R"(
     bar('chart-services', data.services, 'nodes');
     bar('chart-ports', data.ports, 'nodes');
     doughnut('chart-verdicts', data.verdicts);
-    bar('chart-heights', data.heights, 'nodes');
-    bar('chart-rtt', data.rtt, 'nodes');
+    bar('chart-heights', data.heights, 'nodes', false, '#1f77b4');
+    bar('chart-rtt', data.rtt, 'nodes', false, '#2ca02c');
     progress('chart-progress', data.progress);
   } else {
     document.getElementById('no-charts').style.display = 'block';
