@@ -66,8 +66,8 @@ const std::vector<Spec>& specs() {
   static const std::vector<Spec> all = [] {
     std::vector<Spec> s;
     auto num = [&](std::string name, double Options::*field, double min, double max,
-                   std::string help) {
-      s.push_back({name, "S", [field](const Options& o) { return fmt_num(o.*field); }, help,
+                   std::string help, std::string arg = "S") {
+      s.push_back({name, arg, [field](const Options& o) { return fmt_num(o.*field); }, help,
                    [field, min, max](Options& o, const std::string& v) {
                      return to_double(v, o.*field, min, max);
                    }});
@@ -125,7 +125,7 @@ const std::vector<Spec>& specs() {
         {"concurrency", "N", [](const Options&) { return "min(512, (open-file limit - 64) / 2)"; },
          "visits in flight at most",
          [](Options& o, const std::string& v) { return to_uint(v, o.concurrency, 1, 100000); }});
-    num("rate", &Options::rate, 0.1, 1e6, "new connections per second at most");
+    num("rate", &Options::rate, 0.1, 1e6, "new connections per second at most", "N");
     num("connect-timeout", &Options::connect_timeout, 0.05, 600, "TCP connect timeout, seconds");
     num("handshake-timeout", &Options::handshake_timeout, 0.05, 600,
         "version/verack timeout, seconds");
@@ -162,7 +162,7 @@ const std::vector<Spec>& specs() {
          "nodes in seeds.hosts at most",
          [](Options& o, const std::string& v) { return to_uint(v, o.seed_max, 1, 1000000); }});
     num("seed-min-uptime", &Options::seed_min_uptime, 0, 1,
-        "answered/seen rounds a node needs for seeds.hosts");
+        "answered/seen rounds a node needs for seeds.hosts", "F");
     s.push_back({"user-agent", "UA", [](const Options& o) { return o.user_agent; },
                  "our user agent",
                  [](Options& o, const std::string& v) -> std::optional<std::string> {

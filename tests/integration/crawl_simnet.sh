@@ -9,7 +9,10 @@
 #      the same set as (a);
 #   c. kill -9 in the middle; rerun finishes with the same set as (a);
 #   d. a second round after 5 BSV nodes went away: their reliability says 1 of 2 rounds and
-#      their verdict is unreachable; the others answered 2 of 2.
+#      their verdict is unreachable; the others answered 2 of 2;
+#   e. --deadline stops a slow crawl early: exit 3, the unvisited nodes are "pending";
+#   f. --help lists every option with its default; bad options exit 2 with one line;
+#   g. on a terminal (script(1)) the progress is one live line rewritten in place.
 # usage: crawl_simnet.sh BUILD_DIR SOURCE_DIR   (CRAWL_KEEP=1 keeps the files)
 set -euo pipefail
 BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
@@ -146,5 +149,45 @@ for n in doc["nodes"]:
 print("round 2: %d nodes seen twice; the %d gone nodes answered 1 of 2" % (len(doc["nodes"]), len(gone)))
 PY
 no_sanitizer_report "$TMP/d.log"
+
+echo "== e. --deadline"
+rc=0
+"$BSVCRAWL" "${ARGS[@]}" --datadir "$TMP/e" --rate 20 --deadline 0.5 2>"$TMP/e.log" || rc=$?
+[[ $rc == 3 ]] || { tail -5 "$TMP/e.log"; fail "--deadline: exit $rc, not 3"; }
+grep -q "deadline reached" "$TMP/e.log" || fail "no deadline line in the log"
+python3 -c "
+import json,sys; d=json.load(open(sys.argv[1]))
+t=d['totals']; assert t['pending'] > 0 and t['contacted'] > 0, t
+print('deadline: %d contacted, %d pending' % (t['contacted'], t['pending']))
+" "$TMP/e/nodes.json" || fail "(e) totals"
+
+echo "== f. --help and bad options"
+"$BSVCRAWL" --help >"$TMP/help.txt" || fail "--help failed"
+"$BSVCRAWL" -help | cmp -s - "$TMP/help.txt" || fail "-help differs from --help"
+for opt in network seed seed-file dns-seed dns-seed-name dns-server port datadir out concurrency \
+  rate connect-timeout handshake-timeout addr-timeout deadline rounds interval save-interval \
+  progress-interval local-addresses max-addrs seed-name seed-max seed-min-uptime user-agent \
+  threads log-level; do
+  grep -qE "^  --$opt(=| ).*\[.+\]$" "$TMP/help.txt" || fail "--help lacks --$opt with its default"
+done
+for bad in "--concurrency=0" "--rounds=x" "--bogus" "--network=btc" "stray" "--rate"; do
+  rc=0
+  "$BSVCRAWL" "$bad" >"$TMP/bad.out" 2>"$TMP/bad.err" || rc=$?
+  [[ $rc == 2 ]] || fail "$bad: exit $rc, not 2"
+  [[ $(wc -l <"$TMP/bad.err") == 1 && ! -s "$TMP/bad.out" ]] || fail "$bad: not one line on stderr"
+done
+
+echo "== g. live progress line on a terminal"
+if command -v script >/dev/null 2>&1; then
+  script -qec "$BSVCRAWL ${ARGS[*]} --datadir $TMP/g --rate 60" "$TMP/g.tty" >/dev/null ||
+    fail "crawl under script(1) failed"
+  python3 - "$TMP/g.tty" <<'PY' || fail "(g) no live progress line"
+import sys
+raw = open(sys.argv[1], "rb").read().decode(errors="replace")
+updates = raw.count("\r\x1b[K")
+assert updates >= 2, updates
+print("tty: %d in-place progress updates" % updates)
+PY
+fi
 echo "simnet: $(cat "$TMP/net.stats" 2>/dev/null)"
 echo "PASS"
