@@ -68,7 +68,7 @@ TEST_CASE("scheduler: the global rate limit spaces new connections") {
   CHECK_FALSE(s.next(t0 + 10s));
 }
 
-TEST_CASE("scheduler: an abandoned visit goes back to the front; resumed nodes stay visited") {
+TEST_CASE("scheduler: an abandoned visit goes back to the front, resumed nodes stay visited") {
   Scheduler s({.concurrency = 1, .rate_per_s = 1000, .burst = 1000}, t0);
   s.add_visited(ep(9));
   s.add(ep(1));

@@ -75,7 +75,7 @@ TEST_CASE("verdict: the best height resists one liar") {
   CHECK(best_bsv_height({800000, 800000}) == 800000);
 }
 
-TEST_CASE("verdict: early verdicts from the user agent; candidates") {
+TEST_CASE("verdict: early verdicts from the user agent, and candidates") {
   CHECK(verdict_from_user_agent("/Bitcoin ABC:0.22/")->chain == Chain::bch);
   CHECK(verdict_from_user_agent("/Satoshi:0.16.3/")->chain == Chain::btc);
   CHECK_FALSE(verdict_from_user_agent("/Bitcoin SV:1.1.0/"));
