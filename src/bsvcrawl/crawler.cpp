@@ -110,31 +110,35 @@ class Crawler::Impl : public std::enable_shared_from_this<Impl> {
     crawl_seconds_base_ = state_.crawl_seconds;
     load_store();
     const UnixSeconds now = unix_now();
+    const bool fresh = state_.nodes.empty();
     if (state_.round_started_at == 0) state_.round_started_at = now;
-    bool any_queued = false;
     for (auto& [endpoint, record] : state_.nodes) {
       if (state_.round_ended_at == 0 && record.visited_round == state_.round) {
         scheduler_.add_visited(endpoint);
         count_result(record);
       } else if (state_.round_ended_at == 0) {
         scheduler_.add(endpoint);
-        any_queued = true;
       } else {
         scheduler_.add_visited(endpoint);
       }
     }
     for (const auto& seed : config_.seeds)
       learn(seed, peer::PeerSource::manual, now);
-    logger_->info("crawl of {} resumes at round {} ({} complete): {} known, {} visited this round",
-                  state_.network, state_.round, state_.rounds_completed, scheduler_.known(),
-                  scheduler_.visited());
-    (void)any_queued;
+    if (fresh) {
+      logger_->info("crawl of {} starts: {} seed nodes", state_.network, scheduler_.known());
+    } else {
+      logger_->info(
+          "crawl of {} resumes at round {} ({} complete): {} known, {} visited this round",
+          state_.network, state_.round, state_.rounds_completed, scheduler_.known(),
+          scheduler_.visited());
+    }
     if (config_.deadline.count() > 0) {
       deadline_timer_.expires_after(config_.deadline);
       deadline_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
         if (!ec) self->shutdown("deadline reached", CrawlOutcome::interrupted);
       });
     }
+    sample();  // where this run starts, so the chart begins at its first point
     arm_save();
     arm_progress();
     arm_sample();

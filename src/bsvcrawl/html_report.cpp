@@ -143,11 +143,13 @@ constexpr const char* kScript = R"(
     var el = document.getElementById(id);
     var series = [['known','#1f77b4'],['contacted','#ff7f0e'],['answered','#2ca02c'],['bsv','#d62728']];
     new Chart(el.getContext('2d'), {type:'line',
-      data:{labels:p.t, datasets:series.map(function(s){
-        return {label:s[0], data:p[s[0]], borderColor:s[1], backgroundColor:s[1],
-                pointRadius:0, borderWidth:2, fill:false};})},
-      options:{animation:false, responsive:false,
-               scales:{x:{title:{display:true,text:'seconds'}}}}});
+      data:{datasets:series.map(function(s){
+        return {label:s[0], data:p.t.map(function(t, i){ return {x:t, y:p[s[0]][i]}; }),
+                borderColor:s[1], backgroundColor:s[1], pointRadius:0, borderWidth:2,
+                fill:false};})},
+      options:{animation:false, responsive:false, parsing:false,
+               scales:{x:{type:'linear', title:{display:true,text:'seconds of crawling'}},
+                       y:{beginAtZero:true}}}});
   }
   if (typeof Chart !== 'undefined') {
     bar('chart-ua', data.user_agents, 'nodes', true);
