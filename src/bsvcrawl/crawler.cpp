@@ -1,4 +1,5 @@
 #include "crawler.hpp"
+#include "visit_result.hpp"
 
 #include <bsvpeer/conn/nonce_registry.hpp>
 #include <bsvpeer/conn/peer_connection.hpp>
@@ -338,53 +339,27 @@ class Crawler::Impl : public std::enable_shared_from_this<Impl> {
 
   void record_visit(Visit& v, const std::string& reason) {
     const UnixSeconds now = unix_now();
+    VisitResult result;
+    result.handshake = v.handshake;
+    result.error = reason;
+    if (v.handshake) {
+      const auto rtt_us = v.connection ? v.connection->last_ping_us() : -1;
+      if (rtt_us >= 0) result.rtt_ms = static_cast<double>(rtt_us) / 1000.0;
+      if (v.connected_at) result.connect_ms = ms_between(v.started, *v.connected_at);
+      if (v.connected_at && v.handshaked_at) {
+        result.handshake_ms = ms_between(*v.connected_at, *v.handshaked_at);
+      }
+      result.addr_answered = v.collector.answered();
+      result.addr_messages = v.collector.messages();
+      result.addresses = v.collector.addresses();
+    }
     NodeRecord& r = state_.nodes[v.endpoint];
     r.endpoint = v.endpoint;
-    r.visited_round = state_.round;
-    const bool handshaked = v.handshake.has_value();
-    r.reliability.record(handshaked, now);
-    if (handshaked) {
-      r.handshake = v.handshake;
-      r.error.clear();
-      const auto rtt_us = v.connection ? v.connection->last_ping_us() : -1;
-      r.rtt_ms = rtt_us >= 0 ? std::optional<double>(rtt_us / 1000.0) : std::nullopt;
-      r.connect_ms =
-          v.connected_at ? std::optional(ms_between(v.started, *v.connected_at)) : std::nullopt;
-      r.handshake_ms = v.connected_at && v.handshaked_at
-                           ? std::optional(ms_between(*v.connected_at, *v.handshaked_at))
-                           : std::nullopt;
-      r.addr_answered = v.collector.answered();
-      r.addr_messages = v.collector.messages();
-      r.addr_count = v.collector.addresses().size();
-      r.addr_sample.clear();
-      for (const auto& e : v.collector.addresses()) {
-        if (r.addr_sample.size() >= kAddrSampleSize) break;
-        r.addr_sample.push_back(peer::to_string(e));
-      }
-    } else {
-      r.error = reason;
-    }
-    const Observation o = observation_of(r);
-    const bool candidate = bsv_candidate(o);
-    if (!v.store_id.empty()) {
-      if (candidate) {
-        (void)store_.mark_success(v.store_id, r.handshake->user_agent, r.handshake->services, now);
-      } else if (handshaked) {
-        const Verdict verdict = classify(o, std::nullopt);
-        if (verdict.chain == Chain::bch) {
-          (void)store_.ban(v.store_id, "banned_user_agent", now + 24 * 3600, now);
-        } else {
-          (void)store_.mark_failure(v.store_id, "not BSV: " + verdict.code);
-          (void)store_.set_status(v.store_id, peer::PeerStatus::inaccessible, now);
-        }
-      } else {
-        (void)store_.mark_failure(v.store_id, reason);
-        (void)store_.set_status(v.store_id, peer::PeerStatus::inaccessible, now);
-      }
-    }
+    const bool candidate = apply_visit(r, result, state_.round, now);
+    update_store(store_, v.store_id, r, now);
     count_result(r, true);
     if (candidate) {
-      for (const auto& e : v.collector.addresses())
+      for (const auto& e : result.addresses)
         learn(e, peer::PeerSource::addr, now);
     }
   }

@@ -1,6 +1,7 @@
-// Seeder-style reliability and the addr answer rule.
+// Seeder-style reliability, the addr answer rule, and how a visit updates a record.
 #include "addr_collector.hpp"
 #include "reliability.hpp"
+#include "visit_result.hpp"
 
 #include <doctest/doctest.h>
 
@@ -80,4 +81,47 @@ TEST_CASE("addr rule: cap, port 0 and non-public addresses") {
     CAPTURE(p);
     CHECK_FALSE(is_public_address(ip(p)));
   }
+}
+
+
+TEST_CASE("visit result: a success records everything, a failure keeps the last success") {
+  NodeRecord r;
+  r.endpoint = *bsvpeer::peer::make_peer_endpoint("127.0.0.8", 8333);
+  VisitResult ok;
+  ok.handshake = HandshakeInfo{70016,  1,     "/Bitcoin SV:1.1.0/",
+                               800000, false, ProtoconfInfo{2097152, "Default"}};
+  ok.rtt_ms = 2.5;
+  ok.addr_answered = true;
+  ok.addr_messages = 2;
+  for (int i = 0; i < 40; ++i) {
+    ok.addresses.push_back(*bsvpeer::peer::make_peer_endpoint("1.2.3." + std::to_string(i), 8333));
+  }
+  CHECK(apply_visit(r, ok, 1, 1000));
+  CHECK(r.visited_round == 1);
+  CHECK(r.addr_count == 40);
+  CHECK(r.addr_sample.size() == kAddrSampleSize);
+  CHECK(r.reliability.rounds_answered == 1);
+  bsvpeer::peer::PeerStore store;
+  const auto id = store.add("127.0.0.8", 8333, bsvpeer::peer::PeerSource::addr, 900)->id;
+  update_store(store, id, r, 1000);
+  CHECK(store.get(id)->status == bsvpeer::peer::PeerStatus::valid);
+
+  VisitResult failed;
+  failed.error = "connect_failed";
+  CHECK_FALSE(apply_visit(r, failed, 2, 2000));
+  CHECK(r.error == "connect_failed");
+  CHECK(r.handshake->user_agent == "/Bitcoin SV:1.1.0/");  // kept
+  CHECK(r.reliability.rounds_seen == 2);
+  CHECK(r.reliability.uptime() == doctest::Approx(0.5));
+  CHECK(classify(observation_of(r), 800000).chain == Chain::unreachable);
+  update_store(store, id, r, 2000);
+  CHECK(store.get(id)->status == bsvpeer::peer::PeerStatus::inaccessible);
+  CHECK(store.get(id)->last_error == "connect_failed");
+
+  VisitResult bch;
+  bch.handshake = HandshakeInfo{70015, 0, "/Bitcoin ABC:0.22/", 800000, true, std::nullopt};
+  CHECK_FALSE(apply_visit(r, bch, 3, 3000));
+  update_store(store, id, r, 3000);
+  CHECK(store.get(id)->status == bsvpeer::peer::PeerStatus::banned);
+  CHECK(store.get(id)->ban->reason == "banned_user_agent");
 }
