@@ -6,7 +6,7 @@
 #      nodes.json matches its schema (and a damaged copy does not); nodes.csv reads back;
 #      peers.json is the node's PeerStore format;
 #   b. SIGINT in the middle: exit 3 within a few seconds, state saved; rerun finishes with
-#      the same set as (a);
+#      the same set as (a); SIGTERM stops the same way;
 #   c. kill -9 in the middle; rerun finishes with the same set as (a);
 #   d. a second round after 5 BSV nodes went away: their reliability says 1 of 2 rounds and
 #      their verdict is unreachable; the others answered 2 of 2;
@@ -84,7 +84,8 @@ CRAWL_PID=""
 ms=$((($(date +%s%N) - start) / 1000000))
 echo "stopped after SIGINT in $ms ms, exit $rc"
 [[ $rc == 3 ]] || { tail -5 "$TMP/b1.log"; fail "interrupted crawl exited $rc, not 3"; }
-((ms < 4000)) || fail "stopping took $ms ms"
+# A liveness bound (the stop is bounded by a 2 s grace), generous for loaded CI machines.
+((ms < 10000)) || fail "stopping took $ms ms"
 python3 -c "
 import json,sys; s=json.load(open(sys.argv[1]))
 done=sum(1 for n in s['nodes'] if n['visited_round']==1)
@@ -97,6 +98,17 @@ $CHECK truth "$TRUTH" "$TMP/b/nodes.json" || fail "(b) differs from the truth"
 $CHECK same "$TMP/a/nodes.json" "$TMP/b/nodes.json" || fail "(b) differs from (a)"
 no_sanitizer_report "$TMP/b1.log"
 no_sanitizer_report "$TMP/b2.log"
+
+echo "== b2. SIGTERM stops the same way"
+"$BSVCRAWL" "${ARGS[@]}" --datadir "$TMP/b2" --concurrency 4 --rate 40 2>"$TMP/b2.log" &
+CRAWL_PID=$!
+sleep 0.8
+kill -TERM "$CRAWL_PID"
+rc=0
+wait "$CRAWL_PID" || rc=$?
+CRAWL_PID=""
+[[ $rc == 3 ]] || fail "SIGTERM: exit $rc, not 3"
+grep -q "stopping (SIGTERM)" "$TMP/b2.log" || fail "no SIGTERM stop line"
 
 echo "== c. kill -9 in the middle, then resume"
 "$BSVCRAWL" "${ARGS[@]}" --datadir "$TMP/c" --concurrency 4 --rate 40 --save-interval 0.2 \
