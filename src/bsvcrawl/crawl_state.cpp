@@ -127,8 +127,45 @@ std::string write_file_atomic(const std::filesystem::path& path, std::string_vie
   return {};
 }
 
+std::string splice_array(std::string document, std::string_view placeholder,
+                         const std::vector<std::string>& items) {
+  const std::string quoted = "\"" + std::string(placeholder) + "\"";
+  const auto at = document.find(quoted);
+  if (at == std::string::npos) throw std::logic_error("splice_array: no placeholder");
+  std::string array = "[";
+  std::size_t size = 2;
+  for (const auto& item : items)
+    size += item.size() + 2;
+  array.reserve(size);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    array += i ? ",\n" : "\n";
+    array += items[i];
+  }
+  array += items.empty() ? "]" : "\n]";
+  document.replace(at, quoted.size(), array);
+  return document;
+}
+
+std::string state_to_text(const CrawlState& s) {
+  CrawlState head;  // everything but the nodes
+  head.network = s.network;
+  head.round = s.round;
+  head.rounds_completed = s.rounds_completed;
+  head.round_started_at = s.round_started_at;
+  head.round_ended_at = s.round_ended_at;
+  head.crawl_seconds = s.crawl_seconds;
+  head.progress = s.progress;
+  json doc = state_to_json(head);
+  doc["nodes"] = "@nodes@";
+  std::vector<std::string> nodes;
+  nodes.reserve(s.nodes.size());
+  for (const auto& [endpoint, record] : s.nodes)
+    nodes.push_back(json(record).dump());
+  return splice_array(doc.dump(), "@nodes@", nodes);
+}
+
 std::string save_state(const std::filesystem::path& path, const CrawlState& state) {
-  return write_file_atomic(path, state_to_json(state).dump());
+  return write_file_atomic(path, state_to_text(state));
 }
 
 }  // namespace bsvpeer::crawl

@@ -44,6 +44,13 @@ void add_progress_sample(std::vector<ProgressSample>& samples, ProgressSample sa
                          std::size_t max = 2000);
 
 nlohmann::json state_to_json(const CrawlState& state);
+// The same document as text, built node by node so a 10,000-node state never exists twice
+// as a JSON tree.
+std::string state_to_text(const CrawlState& state);
+// Replaces the string value `placeholder` in `document` with `items` as a JSON array (one
+// item per line): how large documents are written without a tree of all their items.
+std::string splice_array(std::string document, std::string_view placeholder,
+                         const std::vector<std::string>& items);
 // Throws on a malformed document.
 CrawlState state_from_json(const nlohmann::json& j);
 

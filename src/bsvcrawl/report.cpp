@@ -54,13 +54,15 @@ CrawlReport build_report(const CrawlState& state, UnixSeconds now, const Verdict
 std::string nodes_json(const CrawlReport& report) {
   const CrawlState& s = *report.state;
   const Totals& t = report.totals;
-  json nodes = json::array();
+  // One node at a time: a 10,000-node report never exists whole as a JSON tree.
+  std::vector<std::string> nodes;
+  nodes.reserve(report.nodes.size());
   for (const auto& n : report.nodes) {
     json j = *n.record;
     j["verdict"] = std::string(to_string(n.verdict.chain));
     j["verdict_code"] = n.verdict.code;
     j["reasons"] = n.verdict.reasons;
-    nodes.push_back(std::move(j));
+    nodes.push_back(j.dump());
   }
   json doc{{"schema", "bsvcrawl-nodes"},
            {"version", kNodesSchemaVersion},
@@ -79,8 +81,8 @@ std::string nodes_json(const CrawlReport& report) {
                            {"unknown", t.unknown},
                            {"unreachable", t.unreachable},
                            {"pending", t.pending}}},
-           {"nodes", std::move(nodes)}};
-  return doc.dump(1) + "\n";
+           {"nodes", "@nodes@"}};
+  return splice_array(doc.dump(1), "@nodes@", nodes) + "\n";
 }
 
 namespace {

@@ -58,6 +58,10 @@ CrawlState sample_state() {
 TEST_CASE("state: JSON round trip and atomic save/load") {
   const CrawlState s = sample_state();
   CHECK(state_from_json(state_to_json(s)) == s);
+  CHECK(state_from_json(json::parse(state_to_text(s))) == s);
+  CHECK(json::parse(state_to_text(s)) == state_to_json(s));
+  CHECK(splice_array("{\"a\":\"@x@\"}", "@x@", {}) == "{\"a\":[]}");
+  CHECK_THROWS(splice_array("{}", "@x@", {}));
   const auto dir = std::filesystem::temp_directory_path() / "bsvcrawl-unit-state";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);

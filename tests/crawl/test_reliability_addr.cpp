@@ -83,7 +83,6 @@ TEST_CASE("addr rule: cap, port 0 and non-public addresses") {
   }
 }
 
-
 TEST_CASE("visit result: a success records everything, a failure keeps the last success") {
   NodeRecord r;
   r.endpoint = *bsvpeer::peer::make_peer_endpoint("127.0.0.8", 8333);
