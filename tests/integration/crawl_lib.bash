@@ -67,9 +67,11 @@ stop_simnet() {
 }
 
 # The crawler's options for the simulated network: regtest, loopback addresses, short timeouts.
+# CRAWL_EXTRA_ARGS adds options (e.g. --threads=2 under the tsan build).
 crawl_args() {
   echo --network=regtest --dns-seed=0 --local-addresses=1 --port="$SIM_PORT" \
-    --connect-timeout=1 --handshake-timeout=1 --addr-timeout=2 --progress-interval=0.5
+    --connect-timeout=1 --handshake-timeout=1 --addr-timeout=2 --progress-interval=0.5 \
+    "${CRAWL_EXTRA_ARGS:-}"
 }
 
 # socket_count PID: sockets the process holds open now.
