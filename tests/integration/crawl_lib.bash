@@ -76,7 +76,8 @@ crawl_args() {
 
 # socket_count PID: sockets the process holds open now.
 socket_count() {
-  find /proc/"$1"/fd -lname 'socket:*' 2>/dev/null | wc -l
+  # The process may exit while find reads its fd directory: count what was read.
+  { find /proc/"$1"/fd -lname 'socket:*' 2>/dev/null || true; } | wc -l
 }
 
 no_sanitizer_report() {
