@@ -126,6 +126,14 @@ int main(int argc, char** argv) {
   } else {
     state.network = config.network.name;
   }
+  if (state.nodes.empty() && config.seeds.empty() &&
+      !(config.dns_seed && !config.dns.seeds.empty())) {
+    std::cerr << "bsvcrawl: nothing to crawl: give --seed, --seed-file or --dns-seed-name (the "
+              << config.network.name << " network has "
+              << (config.network.dns_seeds.empty() ? "no DNS seeds" : "DNS seeding turned off")
+              << ")\n";
+    return 2;
+  }
 
   // A live line on a terminal; plain log lines every --progress-interval otherwise.
   const bool tty = ::isatty(STDERR_FILENO) == 1;

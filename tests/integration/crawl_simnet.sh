@@ -182,9 +182,11 @@ for opt in network seed seed-file dns-seed dns-seed-name dns-server port datadir
   threads log-level; do
   grep -qE "^  --$opt(=| ).*\[.+\]$" "$TMP/help.txt" || fail "--help lacks --$opt with its default"
 done
-for bad in "--concurrency=0" "--rounds=x" "--bogus" "--network=btc" "stray" "--rate"; do
+for bad in "--concurrency=0" "--rounds=x" "--bogus" "--network=btc" "stray" "--rate" \
+  "--network=regtest --dns-seed=0 --datadir=$TMP/nothing" "--seed=1.2.3:x"; do
   rc=0
-  "$BSVCRAWL" "$bad" >"$TMP/bad.out" 2>"$TMP/bad.err" || rc=$?
+  # shellcheck disable=SC2086
+  "$BSVCRAWL" $bad >"$TMP/bad.out" 2>"$TMP/bad.err" || rc=$?
   [[ $rc == 2 ]] || fail "$bad: exit $rc, not 2"
   [[ $(wc -l <"$TMP/bad.err") == 1 && ! -s "$TMP/bad.out" ]] || fail "$bad: not one line on stderr"
 done
