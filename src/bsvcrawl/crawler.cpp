@@ -415,6 +415,8 @@ class Crawler::Impl : public std::enable_shared_from_this<Impl> {
     round_contacted_ = round_answered_ = round_failed_ = round_bsv_ = 0;
     scheduler_.new_round();
     logger_->info("round {} begins: {} nodes", state_.round, scheduler_.known());
+    // Like the seeder, ask the DNS seeds again each round: new nodes join this round.
+    if (config_.dns_seed && !config_.dns.seeds.empty()) start_dns();
     pump();
   }
 
