@@ -50,7 +50,7 @@ struct CrawlerConfig {
   conn::Duration interval{0};  // from the start of one round to the start of the next
   AddrCollectorOptions addr;
   std::vector<peer::PeerEndpoint> seeds;  // --seed and the seed file
-  bool dns_seed = true;                   // ask the DNS seeds when the state knows no node
+  bool dns_seed = true;  // ask the DNS seeds when the state is empty and at each new round
   node::DnsSeederConfig dns;
   std::filesystem::path state_file;
   std::filesystem::path peers_file;  // the node's JSON PeerStore format

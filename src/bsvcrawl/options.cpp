@@ -92,7 +92,7 @@ const std::vector<Spec>& specs() {
                    return std::nullopt;
                  }});
     s.push_back({"dns-seed", "0|1", [](const Options& o) { return o.dns_seed ? "1" : "0"; },
-                 "ask the DNS seeds when the state knows no node yet",
+                 "ask the DNS seeds when the state is empty and at each new round",
                  [](Options& o, const std::string& v) { return to_bool(v, o.dns_seed); }});
     s.push_back({"dns-seed-name", "NAME", [](const Options&) { return "the network's seeds"; },
                  "a DNS seed name to ask (repeatable)",
