@@ -12,7 +12,8 @@
 #      their verdict is unreachable; the others answered 2 of 2;
 #   e. --deadline stops a slow crawl early: exit 3, the unvisited nodes are "pending";
 #   f. --help lists every option with its default; bad options exit 2 with one line;
-#   g. on a terminal (script(1)) the progress is one live line rewritten in place.
+#   g. on a terminal (script(1)) the progress is one live line rewritten in place;
+#   h. seeds from --seed-file (with comments), outputs in a separate --out directory.
 # usage: crawl_simnet.sh BUILD_DIR SOURCE_DIR   (CRAWL_KEEP=1 keeps the files)
 set -euo pipefail
 BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
@@ -137,7 +138,8 @@ for n in gone:
 json.dump(t, open(sys.argv[2], "w"))
 open(sys.argv[3], "w").write("\n".join(n["address"] for n in gone) + "\n")
 PY
-"$SIMNET" --scenario "$TMP/gone.json" --ready "$TMP/gone.ready" >"$TMP/gone.stats" \
+"$SIMNET" --scenario "$TMP/gone.json" --truth "$TMP/gone.truth.json" --ready "$TMP/gone.ready" \
+  >"$TMP/gone.stats" \
   2>"$TMP/gone.simnet.log" &
 SIMNET_PID=$!
 for _ in $(seq 1 100); do [[ -s "$TMP/gone.ready" ]] && break; sleep 0.05; done
@@ -203,5 +205,19 @@ assert updates >= 2, updates
 print("tty: %d in-place progress updates" % updates)
 PY
 fi
+
+echo "== h. --seed-file and --out"
+python3 -c "
+import json,sys; t=json.load(open(sys.argv[1]))
+print('# seeds of the simulated network')
+for s in t['seeds']: print('  ' + s + '   # a seed')
+" "$TRUTH" >"$TMP/seeds.txt"
+read -r -a BASE <<<"$(crawl_args)"
+"$BSVCRAWL" "${BASE[@]}" --seed-file "$TMP/seeds.txt" --datadir "$TMP/h" --out "$TMP/h-out" \
+  2>"$TMP/h.log" || fail "crawl with --seed-file failed"
+[[ -s "$TMP/h-out/nodes.json" && -s "$TMP/h-out/report.html" && ! -e "$TMP/h/nodes.json" ]] ||
+  fail "--out: outputs not where asked"
+[[ -s "$TMP/h/crawl_state.json" && -s "$TMP/h/peers.json" ]] || fail "--out: state not in the datadir"
+$CHECK truth "$TMP/gone.truth.json" "$TMP/h-out/nodes.json" || fail "(h) differs from the truth"
 echo "simnet: $(cat "$TMP/net.stats" 2>/dev/null)"
 echo "PASS"
