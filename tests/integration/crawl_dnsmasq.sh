@@ -8,9 +8,9 @@
 #   - asks the DNS seed again in its second round (--rounds 2).
 # usage: crawl_dnsmasq.sh BUILD_DIR SOURCE_DIR   (exit 77 without dnsmasq)
 set -euo pipefail
-BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
+export BUILD_DIR; BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 SOURCE_DIR=$(cd "${2:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
-# shellcheck source=crawl_lib.bash
+# shellcheck source-path=SCRIPTDIR source=crawl_lib.bash
 source "$SOURCE_DIR/tests/integration/crawl_lib.bash"
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 if [[ ! -x "$DNSMASQ" ]]; then
@@ -36,7 +36,7 @@ assert listed == want, (len(listed), len(want), set(listed) ^ set(want))
 print("seeds.hosts: the %d reachable BSV nodes" % len(listed))
 PY
 
-for attempt in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
   DPORT=$((30000 + RANDOM % 9000))
   "$DNSMASQ" --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --no-poll \
     --bind-interfaces --listen-address=127.0.0.1 --port="$DPORT" --user=root --group=root \

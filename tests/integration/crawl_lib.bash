@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # the variables are for the sourcing scripts
 # Shared by the crawl_*.sh tests (not a test itself: not *.sh). Needs BUILD_DIR, SOURCE_DIR.
 # Starts bsvpeer-simnet on loopback addresses 127.<base>.x.y (one per test, so tests can run
 # side by side) and runs bsvcrawl against it with short timeouts.
@@ -15,9 +16,9 @@ fail() {
 }
 
 cleanup() {
-  [[ -n "$CRAWL_PID" ]] && kill -9 "$CRAWL_PID" 2>/dev/null || true
-  [[ -n "$SIMNET_PID" ]] && kill "$SIMNET_PID" 2>/dev/null || true
-  [[ -n "${DNSMASQ_PID:-}" ]] && kill "$DNSMASQ_PID" 2>/dev/null || true
+  if [[ -n "$CRAWL_PID" ]]; then kill -9 "$CRAWL_PID" 2>/dev/null || true; fi
+  if [[ -n "$SIMNET_PID" ]]; then kill "$SIMNET_PID" 2>/dev/null || true; fi
+  if [[ -n "${DNSMASQ_PID:-}" ]]; then kill "$DNSMASQ_PID" 2>/dev/null || true; fi
   wait 2>/dev/null || true
   if [[ "${CRAWL_KEEP:-0}" == 1 ]]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
 }
@@ -36,15 +37,14 @@ start_simnet() {
   local name=$1
   shift
   TRUTH="$TMP/$name.truth.json"
-  local attempt
-  for attempt in 1 2 3 4 5; do
+
+  for _ in 1 2 3 4 5; do
     SIM_PORT=$((20000 + RANDOM % 9000))
     rm -f "$TMP/$name.ready"
     "$SIMNET" --port "$SIM_PORT" --truth "$TRUTH" --ready "$TMP/$name.ready" "$@" \
       >"$TMP/$name.stats" 2>"$TMP/$name.simnet.log" &
     SIMNET_PID=$!
-    local i
-    for i in $(seq 1 100); do
+    for _ in $(seq 1 100); do
       [[ -s "$TMP/$name.ready" ]] && break
       kill -0 "$SIMNET_PID" 2>/dev/null || break
       sleep 0.05

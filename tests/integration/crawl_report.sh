@@ -11,9 +11,9 @@
 # resolves to nothing, so nothing leaves the machine.
 # usage: crawl_report.sh BUILD_DIR SOURCE_DIR   (exit 77 without chromium)
 set -euo pipefail
-BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
+export BUILD_DIR; BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 SOURCE_DIR=$(cd "${2:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
-# shellcheck source=crawl_lib.bash
+# shellcheck source-path=SCRIPTDIR source=crawl_lib.bash
 source "$SOURCE_DIR/tests/integration/crawl_lib.bash"
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 if [[ -z "$CHROMIUM" ]]; then

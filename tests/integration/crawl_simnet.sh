@@ -16,9 +16,9 @@
 #   h. seeds from --seed-file (with comments), outputs in a separate --out directory.
 # usage: crawl_simnet.sh BUILD_DIR SOURCE_DIR   (CRAWL_KEEP=1 keeps the files)
 set -euo pipefail
-BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
+export BUILD_DIR; BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 SOURCE_DIR=$(cd "${2:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
-# shellcheck source=crawl_lib.bash
+# shellcheck source-path=SCRIPTDIR source=crawl_lib.bash
 source "$SOURCE_DIR/tests/integration/crawl_lib.bash"
 
 start_simnet net --nodes 150 --base 151 --seed 7
