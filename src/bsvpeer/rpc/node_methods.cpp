@@ -112,7 +112,7 @@ Json peer_json(const node::PeerInfo& p) {
   o["synced_headers"] = -1;
   o["synced_blocks"] = -1;
   o["inflight"] = Json::array();
-  o["whitelisted"] = false;
+  o["whitelisted"] = p.whitelisted;
   o["bytessent_per_msg"] = traffic_bytes(p.traffic.sent);
   o["bytesrecv_per_msg"] = traffic_bytes(p.traffic.received);
   // Ours.
