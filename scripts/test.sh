@@ -60,6 +60,8 @@ run_ctest() {  # preset, then ctest's selection arguments
 for preset in $presets; do
   build_preset "$preset" || continue
   echo "=== $preset: tests"
+  # Under TSan the crawler runs its multi-threaded path (it is single-threaded by default).
+  if [ "$preset" = tsan ]; then export CRAWL_EXTRA_ARGS=--threads=2; else unset CRAWL_EXTRA_ARGS; fi
   run_ctest "$preset" -j2 -LE integration
   # Integration tests bind real ports and run peers; they go one at a time. The package test
   # (install + find_package) is about the build, not threads: the first sanitizer pass runs it.
