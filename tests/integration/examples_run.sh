@@ -157,15 +157,17 @@ echo "  ok   'hello bsv' -> 'HELLO BSV'"
 
 echo "== event_monitor: outbound to A, inbound from simple_client, A goes away"
 PORT[monitor]=$(random_port)
-"$EX/example_event_monitor" regtest 8 --listen "$IP_MONITOR:${PORT[monitor]}" "$IP_A:${PORT[a]}" \
+"$EX/example_event_monitor" regtest 12 --listen "$IP_MONITOR:${PORT[monitor]}" "$IP_A:${PORT[a]}" \
   >"$WORK/monitor.out" 2>&1 &
 PID[monitor]=$!
 track_pid "${PID[monitor]}"
 wait_for "$WORK/monitor.out" "^established $IP_A:${PORT[a]} outbound" 20 "${PID[monitor]}" ||
   { show_file monitor "$WORK/monitor.out"; fail "event_monitor: no outbound connection to A"; }
+wait_for "$WORK/monitor.out" "^listening $IP_MONITOR:${PORT[monitor]}\$" 10 "${PID[monitor]}" ||
+  { show_file monitor "$WORK/monitor.out"; fail "event_monitor: not listening"; }
 run monitor_client 0 "$EX/example_simple_client" "$IP_MONITOR:${PORT[monitor]}" regtest 20
 stop_node a
-wait_exit "${PID[monitor]}" 30 || fail "event_monitor did not exit after its 8 s"
+wait_exit "${PID[monitor]}" 30 || fail "event_monitor did not exit after its 12 s"
 no_sanitizer_report "$WORK/monitor.out"
 [[ $WAIT_RC -eq 0 ]] || { show_file monitor "$WORK/monitor.out"; fail "event_monitor: exit $WAIT_RC"; }
 a_peer="$IP_A:${PORT[a]} outbound #[0-9]+"
