@@ -17,8 +17,9 @@ fail() {
 [[ -f "$GUIDE" ]] || fail "$GUIDE is missing"
 
 help=$("$BSVPEER" -help) || fail "bsvpeer -help failed"
-# Option lines of Boost's help: "  --name arg", "  --name [=arg(=1)]", "  -h [ --help ]".
-mapfile -t names < <(sed -nE 's/^  (-[a-z] \[ )?--([a-z0-9]+).*/\2/p' <<<"$help")
+# Option lines: Boost's "  --name arg", "  --name [=arg(=1)]", "  -h [ --help ]", or bitcoind's
+# "  -name=<n>", "  -name[=<level>]", "  -help, -h" (descriptions are indented further).
+mapfile -t names < <(sed -nE 's/^  (-[a-z] \[ )?--?([a-z0-9]+).*/\2/p' <<<"$help" | sort -u)
 ((${#names[@]} >= 30)) || fail "only ${#names[@]} options found in bsvpeer -help: the parser is out of date"
 missing=()
 for name in "${names[@]}"; do
