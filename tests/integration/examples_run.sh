@@ -57,7 +57,7 @@ node() {
     PORT[$name]=$(random_port)
     LOG[$name]="$WORK/$name.$attempt.log"
     "$BSVPEER" -regtest -datadir="$WORK/$name" -bind="$ip" -port="${PORT[$name]}" \
-      -targetoutbound=0 -nodnsseed >"${LOG[$name]}" 2>&1 &
+      -targetoutbound=0 -nodnsseed -server=0 >"${LOG[$name]}" 2>&1 &
     PID[$name]=$!
     track_pid "${PID[$name]}"
     if wait_for "${LOG[$name]}" "listening on ${ip//./\\.}:${PORT[$name]}\$|cannot listen" 20 "${PID[$name]}" &&

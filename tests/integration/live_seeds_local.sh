@@ -84,7 +84,7 @@ json.dump({"version": 1, "network": "regtest", "saved_at": now, "peers": peers},
 PY
   LOG[$name]="$WORK/$name.log"
   "$BSVPEER" -regtest -datadir="$WORK/$name" -bind="$ip" -port="$port" -targetoutbound=0 \
-    -nodnsseed >"${LOG[$name]}" 2>&1 &
+    -nodnsseed -server=0 >"${LOG[$name]}" 2>&1 &
   PID[$name]=$!
   track_pid "${PID[$name]}"
   wait_for "${LOG[$name]}" "listening on ${ip//./\\.}:$port\$|cannot listen" 20 "${PID[$name]}" &&
