@@ -2,7 +2,7 @@
 # The JSON-RPC of the bsvpeer program (issue 7), on loopback:
 #   getpeerinfo: latency (keep-alive, one connection, COUNT calls) with 1,000 and 10,000
 #     handshaked peers held by bsvpeer-load --hold (which answers the node's pings);
-#   getconnectioncount: requests/s over CLIENTS keep-alive connections for SECONDS, and, as its
+#   getconnectioncount: requests/s over CLIENTS keep-alive connections for RATE_SECONDS, and, as its
 #     baseline in the same run, the same client against `uptime` answered before any method
 #     work (the smallest reply the server makes: HTTP + auth + dispatch);
 #   pong RTT: a second bsvpeer node (-addnode, pings every second) measures its ping round trip
@@ -12,7 +12,7 @@
 # usage: benches/bench_rpc.sh BUILD_DIR   (a release build with bsvpeer_program and
 #   bsvpeer_load:  cmake --preset release && cmake --build --preset release
 #   --target bsvpeer_program bsvpeer_load)
-# Knobs: COUNT=30 SECONDS=5 CLIENTS=4 PEERS="1000 10000" RTT_SAMPLES=10 CONCURRENCY=200
+# Knobs: COUNT=30 RATE_SECONDS=5 CLIENTS=4 PEERS="1000 10000" RTT_SAMPLES=10 CONCURRENCY=200
 # Output: JSON lines on stdout (one per figure); progress on stderr. Exit 1 when a peer count was
 # not reached or a node died.
 set -euo pipefail
@@ -31,7 +31,7 @@ for bin in "$NODE_BIN" "$LOAD_BIN"; do
   }
 done
 COUNT=${COUNT:-30}
-SECONDS_RATE=${SECONDS:-5}
+SECONDS_RATE=${RATE_SECONDS:-5}
 CLIENTS=${CLIENTS:-4}
 PEERS=${PEERS:-1000 10000}
 RTT_SAMPLES=${RTT_SAMPLES:-10}

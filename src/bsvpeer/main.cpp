@@ -215,18 +215,8 @@ int main(int argc, char** argv) {
   asio::io_context ioc;
   auto work = asio::make_work_guard(ioc);
   auto manager = node::Manager::create(ioc.get_executor(), options.manager);
-  auto events = manager->subscribe(node::EventFilter::control);
-  std::atomic<bool> events_done{false};
-  std::thread event_logger([&] {
-    while (!events_done.load()) {
-      auto batch = events->wait(std::chrono::milliseconds(200));
-      if (batch.lost > 0) log->warn("event log fell behind: {} events not logged", batch.lost);
-      for (const auto& e : batch.events)
-        log_node_event(*log, e);
-    }
-  });
-  manager->start();
-  // After the Manager: a scrape may come at once.
+  // Bound before anything runs (the io_context starts below), so a port in use ends the start
+  // cleanly: the operator asked for metrics and would not notice them missing.
   std::shared_ptr<program::HttpServer> metrics_server;
   if (!options.metrics_bind.empty()) {
     metrics_server = program::HttpServer::create(ioc.get_executor(), options.metrics_bind, {},
@@ -238,6 +228,17 @@ int main(int argc, char** argv) {
     for (const auto& ep : metrics_server->local_endpoints())
       log->info("metrics on http://{}/metrics", endpoint_text(ep));
   }
+  auto events = manager->subscribe(node::EventFilter::control);
+  std::atomic<bool> events_done{false};
+  std::thread event_logger([&] {
+    while (!events_done.load()) {
+      auto batch = events->wait(std::chrono::milliseconds(200));
+      if (batch.lost > 0) log->warn("event log fell behind: {} events not logged", batch.lost);
+      for (const auto& e : batch.events)
+        log_node_event(*log, e);
+    }
+  });
+  manager->start();
 
   // The JSON-RPC server, when on; stopped (cookie removed) when the shutdown starts.
   std::unique_ptr<program::rpc::RpcServer> rpc;

@@ -538,7 +538,8 @@ void PeerConnection::execute_actions() {
               stop(a.reason, a.detail, true);
             },
             [&](Ban& a) {
-              log(spdlog::level::warn, "ban requested: {} ({})", to_string(a.reason), a.detail);
+              // The owner says "banned" once it applies the ban; here only the request.
+              log(spdlog::level::debug, "ban requested: {} ({})", to_string(a.reason), a.detail);
               emit(BanRequested{a.reason, a.detail, a.ban_duration});
               stop(a.reason, a.detail, false);
             },

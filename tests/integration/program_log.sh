@@ -6,6 +6,7 @@
 #      at -debug=debug also exactly one line per state transition (3) and one "recv" line per
 #      message B sent (version, verack, protoconf, ping, getaddr, pong): 11 lines, none twice;
 #      a dial to a closed port is one warning per attempt ("closing: connect_failed (...)");
+#      a peer with a banned user agent: one "banned ... until" and one "closing" warning;
 #   b. debug.log in the network's data dir holds what the console shows; -debuglogfile=<rel>
 #      lands under the data dir; -nodebuglogfile writes none; -printtoconsole=0 keeps the
 #      console empty while the file fills;
@@ -170,6 +171,38 @@ for n in 1 2; do
     { show_file A "$LOG"; fail "dial #$n: no 'closing: connect_failed' warning"; }
 done
 echo "  ok   each failed dial: one 'closing: connect_failed (...)' warning"
+
+echo "== a: a banned peer: the ban and the connection's end, one warning each"
+start_a "$WORK/a4"
+LOG="$WORK/a4/regtest/debug.log"
+python3 - "$IP_A" "$PORT_A" "$IP_B" "/Bitcoin ABC:0.20/" <<'PY' || fail "the version sender failed"
+import hashlib, os, socket, struct, sys, time
+ip, port, source, ua = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].encode()
+def netaddr(host, p):
+    return struct.pack("<Q", 0) + b"\0" * 10 + b"\xff\xff" + socket.inet_aton(host) + struct.pack(">H", p)
+payload = (struct.pack("<iQq", 70016, 0, int(time.time())) + netaddr(ip, port) + netaddr(source, 0)
+           + os.urandom(8) + bytes([len(ua)]) + ua + struct.pack("<i", 0) + b"\x01")
+checksum = hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4]
+frame = bytes.fromhex("dab5bffa") + b"version".ljust(12, b"\0") + struct.pack("<I", len(payload)) + checksum + payload
+s = socket.socket()
+s.settimeout(10)
+s.bind((source, 0))
+try:
+    s.connect((ip, port))
+    s.sendall(frame)
+    while s.recv(65536):
+        pass
+except (ConnectionResetError, BrokenPipeError):
+    pass
+PY
+wait_lines "$LOG" "closing: banned_user_agent" 1 || { show_file A "$LOG"; fail "no closing line for the banned peer"; }
+wait_lines "$LOG" "banned ${IP_B//./\\.} until" 1 || { show_file A "$LOG"; fail "no ban line"; }
+stop_a
+expect_count "$LOG" '^warning closing: banned_user_agent ' 1
+expect_count "$LOG" '.' 1
+n=$(grep -Ec "warning banned ${IP_B//./\\.} until [0-9]+: banned_user_agent\$" "$LOG" || true)
+[[ $n -eq 1 ]] || { show_file A "$LOG"; fail "ban lines: $n, expected 1"; }
+echo "  ok   'banned ... until' and 'closing: banned_user_agent', once each"
 
 # ------------------------------------------------------------ b: where the log goes
 echo "== b: -debuglogfile, -nodebuglogfile, -printtoconsole=0"

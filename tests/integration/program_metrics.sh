@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # /metrics of a bsvpeer process, checked by the real Prometheus tools, on loopback only
-# (127.0.0.51-52, regtest, a datadir per node under mktemp):
+# (127.0.0.51-53, regtest, a datadir per node under mktemp):
 #   - A listens with -metricsbind; B (-addnode=A, -pinginterval=1) handshakes with A and pings;
 #   - a scrape of A passes `promtool check metrics` with no complaint; other paths answer 404,
-#     other methods 405;
+#     other methods 405; a second node asking for the same metrics port exits 1;
 #   - a Prometheus server (127.0.0.1 only, scrape_interval 1s, throwaway tsdb) scrapes A and its
 #     HTTP API answers: one inbound connected connection, one inbound handshake established,
 #     one handshake-duration observation, ping messages and bytes received > 0;
-#   - B stops: A's scrape shows the lost connection by reason and no connection left.
+#   - B stops: A's scrape shows the lost connection by reason and no connection left;
+#   - a peer with a banned user agent: bans_total and connection_failures_total by reason, and
+#     its next connection refused at accept (inbound_refused_total{reason="banned"});
+#   - C asks a seed of a DNS server that is not there: dns_lookups_total by outcome.
 #
 # usage: program_metrics.sh BUILD_DIR SOURCE_DIR   (PROGRAM_KEEP=1 keeps the logs)
 # Exit 77 (skip) without promtool/prometheus (Debian package prometheus), curl or python3.
@@ -104,6 +107,14 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "http://$IP_A:$MPORT/")
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data x "$URL")
 [[ $code == 405 ]] || fail "POST /metrics answered $code, expected 405"
 echo "  ok   content type, 404 for /, 405 for POST"
+mkdir -p "$WORK/taken"
+rc=0
+timeout 30 "$BSVPEER" -noserver -datadir="$WORK/taken" -regtest -nolisten -connect=0 \
+  -metricsbind=$IP_A:"$MPORT" >"$WORK/taken.log" 2>&1 || rc=$?
+[[ $rc -eq 1 ]] && grep -q ' error metrics: ' "$WORK/taken.log" ||
+  { show_file taken "$WORK/taken.log"; fail "a taken metrics port: exit $rc, expected 1 with 'metrics:'"; }
+no_sanitizer_report "$WORK/taken.log"
+echo "  ok   a taken metrics port ends the start (exit 1)"
 
 # ---------------------------------------------------------------- a real Prometheus server
 echo "== Prometheus scrapes A and answers queries"
@@ -170,9 +181,83 @@ grep -q '^bsvpeer_connections{direction="inbound",state="connected"} 0$' "$WORK/
 promtool check metrics <"$WORK/scrape2.txt" || fail "promtool check metrics after B left"
 echo "  ok   connections_lost_total{reason=peer_closed} 1, connected 0"
 
+# ---------------------------------------------------------------- a ban, then a refusal
+echo "== a banned user agent: a ban by reason, a failed handshake, then a refusal at accept"
+# send_version UA: from IP_BANNED, a version with user agent UA to A; reads until A hangs up.
+send_version() {
+  python3 - "$IP_A" "$PORT_A" "$IP_BANNED" "$1" <<'PY'
+import hashlib, os, socket, struct, sys, time
+ip, port, source, ua = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].encode()
+def netaddr(host, p):
+    return struct.pack("<Q", 0) + b"\0" * 10 + b"\xff\xff" + socket.inet_aton(host) + struct.pack(">H", p)
+payload = (struct.pack("<iQq", 70016, 0, int(time.time())) + netaddr(ip, port) + netaddr(source, 0)
+           + os.urandom(8) + bytes([len(ua)]) + ua + struct.pack("<i", 0) + b"\x01")
+checksum = hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4]
+frame = bytes.fromhex("dab5bffa") + b"version".ljust(12, b"\0") + struct.pack("<I", len(payload)) + checksum + payload
+s = socket.socket()
+s.settimeout(10)
+s.bind((source, 0))
+try:
+    s.connect((ip, port))
+    s.sendall(frame)
+    while s.recv(65536):
+        pass
+except (ConnectionResetError, BrokenPipeError):
+    pass
+PY
+}
+IP_BANNED=127.0.0.53
+send_version "/Bitcoin ABC:0.20/" || fail "the version sender failed"
+send_version "/bsvpeer-test:1.0/" || fail "the second version sender failed"
+# scrape_until PATTERN...: until one scrape of A has every PATTERN (a whole line each).
+scrape_until() {
+  local deadline=$((SECONDS + 15)) p ok
+  while ((SECONDS < deadline)); do
+    if curl -sf "$URL" >"$WORK/scrape3.txt"; then
+      ok=1
+      for p in "$@"; do grep -qxF -- "$p" "$WORK/scrape3.txt" || ok=0; done
+      ((ok)) && return 0
+    fi
+    sleep 0.2
+  done
+  cat "$WORK/scrape3.txt"
+  fail "A's metrics lack one of: $*"
+}
+scrape_until 'bsvpeer_bans_total{reason="banned_user_agent"} 1' \
+  'bsvpeer_connection_failures_total{direction="inbound",reason="banned_user_agent"} 1' \
+  'bsvpeer_inbound_refused_total{reason="banned"} 1' \
+  'bsvpeer_connection_attempts_total{direction="inbound"} 2' \
+  'bsvpeer_store_peers{status="banned"} 1'
+promtool check metrics <"$WORK/scrape3.txt" || fail "promtool check metrics after the ban"
+echo "  ok   bans_total, connection_failures_total and inbound_refused_total by reason"
+
 kill -TERM "$PID_A"
 wait_exit "$PID_A" 15 || fail "A did not stop"
 [[ $WAIT_RC -eq 0 ]] || { show_file A "$WORK/a.log"; fail "A exited with $WAIT_RC"; }
+
+# ---------------------------------------------------------------- DNS seed lookups
+echo "== DNS lookups by outcome (a seed asked of a DNS server that is not there)"
+mkdir -p "$WORK/c"
+NOSERVER=$(random_port)
+MPORT_C=$(random_port)
+"$BSVPEER" -noserver -datadir="$WORK/c" -regtest -nolisten -dnsseedname=seed.bsvpeer.test \
+  -dnsserver=127.0.0.1:"$NOSERVER" -metricsbind=127.0.0.1:"$MPORT_C" >"$WORK/c.log" 2>&1 &
+PID_C=$!
+track_pid "$PID_C"
+URL="http://127.0.0.1:$MPORT_C/metrics"
+deadline=$((SECONDS + 30))
+until curl -sf "$URL" >"$WORK/scrape4.txt" &&
+  grep -Eq '^bsvpeer_dns_lookups_total\{status="(refused|timeout)"\} [1-9]' "$WORK/scrape4.txt"; do
+  ((SECONDS < deadline)) || { cat "$WORK/scrape4.txt"; show_file C "$WORK/c.log"; fail "no failed DNS lookup counted"; }
+  sleep 0.5
+done
+grep -q '^bsvpeer_dns_lookups_total{status="ok"} 0$' "$WORK/scrape4.txt" || fail "a lookup counted as ok"
+promtool check metrics <"$WORK/scrape4.txt" || fail "promtool check metrics on C"
+echo "  ok   $(grep -E '^bsvpeer_dns_lookups_total\{status="(refused|timeout)"\}' "$WORK/scrape4.txt" | tr '\n' ' ')"
+kill -TERM "$PID_C"
+wait_exit "$PID_C" 15 || fail "C did not stop"
+[[ $WAIT_RC -eq 0 ]] || { show_file C "$WORK/c.log"; fail "C exited with $WAIT_RC"; }
+no_sanitizer_report "$WORK/c.log"
 no_sanitizer_report "$WORK/a.log"
 no_sanitizer_report "$WORK/b.log"
 echo "PASS"

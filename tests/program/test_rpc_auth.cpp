@@ -86,7 +86,7 @@ struct HandlerRun {
     rules.allow = {*bsvpeer::peer::Subnet::parse("10.0.0.0/8")};
     rules.failure_delay = std::chrono::milliseconds(50);
     handler = make_rpc_handler(
-        d, rules, ioc.get_executor(),
+        d, rules, ioc.get_executor(), ioc.get_executor(),
         std::make_shared<spdlog::logger>("rpc", std::make_shared<spdlog::sinks::null_sink_mt>()));
   }
   HttpResponse call(http::verb verb, const char* target, const char* from,
@@ -97,7 +97,7 @@ struct HandlerRun {
     std::optional<HttpResponse> out;
     handler(req, {asio::ip::make_address(from), 5555}, [&](HttpResponse r) { out = std::move(r); });
     ioc.restart();
-    ioc.run();  // the 401 delay's timer
+    ioc.run();  // the 401 delay's timer, the method
     REQUIRE(out.has_value());
     return std::move(*out);
   }

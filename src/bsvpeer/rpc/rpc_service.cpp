@@ -7,6 +7,9 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 namespace bsvpeer::program::rpc {
 
 namespace http = boost::beast::http;
@@ -27,9 +30,10 @@ HttpResponse make_response(http::status status, std::string body, const char* ty
 
 HttpHandler make_rpc_handler(std::shared_ptr<const Dispatcher> dispatcher, AccessRules rules,
                              boost::asio::any_io_executor executor,
+                             boost::asio::any_io_executor work,
                              std::shared_ptr<spdlog::logger> log) {
   auto shared_rules = std::make_shared<const AccessRules>(std::move(rules));
-  return [dispatcher, rules = shared_rules, executor, log](
+  return [dispatcher, rules = shared_rules, executor, work, log](
              const HttpRequest& req, const boost::asio::ip::tcp::endpoint& remote,
              std::function<void(HttpResponse)> respond) {
     if (!client_allowed(remote.address(), rules->allow)) {
@@ -61,9 +65,11 @@ HttpHandler make_rpc_handler(std::shared_ptr<const Dispatcher> dispatcher, Acces
       });
       return;
     }
-    auto reply = dispatcher->handle(req.body());
-    respond(make_response(static_cast<http::status>(reply.status), std::move(reply.body),
-                          "application/json"));
+    boost::asio::post(work, [dispatcher, body = req.body(), respond] {
+      auto reply = dispatcher->handle(body);
+      respond(make_response(static_cast<http::status>(reply.status), std::move(reply.body),
+                            "application/json"));
+    });
   };
 }
 
@@ -84,8 +90,14 @@ std::variant<std::unique_ptr<RpcServer>, std::string> RpcServer::start(
   }
   auto dispatcher = std::make_shared<Dispatcher>();
   add_node_methods(*dispatcher, std::move(context));
-  server->http_ = HttpServer::create(executor, options.binds, HttpLimits{},
-                                     make_rpc_handler(dispatcher, rules, executor, log), log);
+  server->pool_ = std::make_unique<boost::asio::thread_pool>(1);
+  boost::asio::post(*server->pool_, [] {
+    // Below the network threads: the peers' pings and pongs go first when CPU is short.
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10);
+  });
+  server->http_ = HttpServer::create(
+      executor, options.binds, HttpLimits{},
+      make_rpc_handler(dispatcher, rules, executor, server->pool_->get_executor(), log), log);
   if (auto e = server->http_->start()) {
     server->stop();
     return "JSON-RPC: " + *e;
@@ -102,6 +114,8 @@ RpcServer::~RpcServer() {
 
 void RpcServer::stop() {
   if (http_) http_->stop();
+  // Waits for the method running now, if any (each is bounded: no method blocks).
+  if (pool_) pool_->join();
   if (!cookie_.empty()) {
     remove_cookie(cookie_path_, cookie_);
     cookie_.clear();

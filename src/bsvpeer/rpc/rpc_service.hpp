@@ -9,6 +9,7 @@
 #include "rpc_options.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <spdlog/logger.h>
 
 #include <filesystem>
@@ -25,8 +26,11 @@ struct AccessRules {
   std::chrono::milliseconds failure_delay{250};
 };
 
+// `executor`: the connection's io_context (the 401 delay's timer); `work`: where the methods run
+// (the RPC's own thread, so a large getpeerinfo never delays the peers' messages).
 HttpHandler make_rpc_handler(std::shared_ptr<const Dispatcher> dispatcher, AccessRules rules,
                              boost::asio::any_io_executor executor,
+                             boost::asio::any_io_executor work,
                              std::shared_ptr<spdlog::logger> log);
 
 // The running RPC server: the cookie (when no -rpcuser) and the HttpServer.
@@ -44,6 +48,9 @@ class RpcServer {
 
  private:
   RpcServer() = default;
+  // One thread at a lower CPU priority than the network's (bitcoind's -rpcthreads, default 1
+  // here): at most max_connections requests wait for it, one per HTTP connection.
+  std::unique_ptr<boost::asio::thread_pool> pool_;
   std::shared_ptr<HttpServer> http_;
   std::filesystem::path cookie_path_;
   std::string cookie_;
