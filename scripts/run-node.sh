@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cmake --preset node >/dev/null
-cmake --build --preset node --target bsvpeer_program
+cmake --build --preset node --target bsvpeer_program bsvcrawl
 args=("$@")
 [ ${#args[@]} -eq 0 ] && args=(-regtest -listen -bind=127.0.0.1 -metrics)
 exec build/node/src/bsvpeer/bsvpeer "${args[@]}"
