@@ -1,3 +1,4 @@
+#include <bsvpeer/peer/json_depth.hpp>
 #include <bsvpeer/peer/null_logger.hpp>
 #include <bsvpeer/peer/peer_record_json.hpp>
 #include <bsvpeer/peer/peer_store_file.hpp>
@@ -24,31 +25,6 @@ using nlohmann::json;
 // The document is four levels deep (root, peers, a peer, its ban); anything much deeper is not
 // ours, and refusing it before parsing keeps a hostile file from costing memory per level.
 constexpr std::size_t kMaxNesting = 16;
-
-std::size_t deepest_nesting(std::string_view text) {
-  bool in_string = false;
-  bool escaped = false;
-  std::size_t depth = 0;
-  std::size_t deepest = 0;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
 
 // Reads at most `limit` + 1 bytes, so a file that grew after its size was checked is still
 // caught as too large without being read whole.
@@ -244,7 +220,7 @@ LoadReport PeerStoreFile::load(PeerStore& into, UnixSeconds now) const {
   }
   if (over_limit) return refuse(LoadOutcome::too_large, too_large_detail, now);
 
-  if (deepest_nesting(content) > kMaxNesting) {
+  if (json_nesting(content) > kMaxNesting) {
     return refuse(LoadOutcome::unparsable,
                   "nested deeper than " + std::to_string(kMaxNesting) + " levels", now);
   }

@@ -31,29 +31,6 @@ std::string dump(const Json& j) {
 
 }  // namespace
 
-std::size_t json_nesting(std::string_view text) {
-  bool in_string = false, escaped = false;
-  std::size_t depth = 0, deepest = 0;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 Json named_to_positional(const Json& named, const std::vector<std::string>& arg_names) {
   Json out = Json::array();
   std::set<std::string> used;

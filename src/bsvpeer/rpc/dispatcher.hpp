@@ -8,6 +8,8 @@
 #include "params.hpp"
 #include "rpc_error.hpp"
 
+#include <bsvpeer/peer/json_depth.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <functional>
@@ -71,7 +73,7 @@ class Dispatcher {
 // end); an unknown name is -8 "Unknown named parameter x".
 Json named_to_positional(const Json& named, const std::vector<std::string>& arg_names);
 
-// How deep `text` nests arrays and objects (strings skipped).
-std::size_t json_nesting(std::string_view text);
+// How deep `text` nests arrays and objects (strings skipped); shared with the peer store.
+using peer::json_nesting;
 
 }  // namespace bsvpeer::program::rpc
