@@ -24,19 +24,9 @@
 # -debug=warn)
 set -euo pipefail
 
-BUILD_DIR=${1:-}
-if [[ -z "$BUILD_DIR" || ! -d "$BUILD_DIR" ]]; then
-  echo "usage: $0 BUILD_DIR (a release build with bsvpeer_program and bsvpeer_load)" >&2
-  exit 2
-fi
-NODE_BIN=$BUILD_DIR/src/bsvpeer/bsvpeer
-LOAD_BIN=$BUILD_DIR/tools/bsvpeer-load
-for bin in "$NODE_BIN" "$LOAD_BIN"; do
-  if [[ ! -x "$bin" ]]; then
-    echo "missing $bin; build: cmake --build $BUILD_DIR --target bsvpeer_program bsvpeer_load" >&2
-    exit 2
-  fi
-done
+# shellcheck source=bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
+bench_binaries "${1:-}"
 
 ROUNDS=${ROUNDS:-5}
 SEQ_HANDSHAKES=${SEQ_HANDSHAKES:-1000}
@@ -58,8 +48,6 @@ BASE_PID=""
 LOAD_PID=""
 
 BENCH_NAME=bench_connections
-# shellcheck source=bench_lib.sh
-source "$(dirname "$0")/bench_lib.sh"
 
 cleanup() {
   for pid in "$LOAD_PID" "$NODE_PID" "$BASE_PID"; do

@@ -1,6 +1,25 @@
 # shellcheck shell=bash
-# Shared by the bench scripts (sourced): process stop, ports, waits, /proc figures.
+# Shared by the bench scripts (sourced): arguments, process stop, ports, waits, /proc figures.
 # The sourcing script sets BENCH_NAME (for messages) and WORK (where logs are).
+
+# bench_binaries BUILD_DIR: sets BUILD_DIR, NODE_BIN and LOAD_BIN; exit 2 with the usage or the
+# build command when the directory or a program is missing.
+bench_binaries() {
+  BUILD_DIR=$1
+  if [[ -z "$BUILD_DIR" || ! -d "$BUILD_DIR" ]]; then
+    echo "usage: $0 BUILD_DIR (a release build with bsvpeer_program and bsvpeer_load)" >&2
+    exit 2
+  fi
+  NODE_BIN=$BUILD_DIR/src/bsvpeer/bsvpeer
+  LOAD_BIN=$BUILD_DIR/tools/bsvpeer-load
+  local bin
+  for bin in "$NODE_BIN" "$LOAD_BIN"; do
+    if [[ ! -x "$bin" ]]; then
+      echo "missing $bin; build: cmake --build $BUILD_DIR --target bsvpeer_program bsvpeer_load" >&2
+      exit 2
+    fi
+  done
+}
 
 # Ends a process we started: TERM, up to 10 s, then KILL. Sets STOP_STATUS to its exit status
 # (not a command substitution: `wait` works only in the shell that started the process).

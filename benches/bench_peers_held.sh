@@ -17,19 +17,9 @@
 # side did not hold every connection or the node died.
 set -euo pipefail
 
-BUILD_DIR=${1:-}
-if [[ -z "$BUILD_DIR" || ! -d "$BUILD_DIR" ]]; then
-  echo "usage: $0 BUILD_DIR (a release build with bsvpeer_program and bsvpeer_load)" >&2
-  exit 2
-fi
-NODE_BIN=$BUILD_DIR/src/bsvpeer/bsvpeer
-LOAD_BIN=$BUILD_DIR/tools/bsvpeer-load
-for bin in "$NODE_BIN" "$LOAD_BIN"; do
-  [[ -x "$bin" ]] || {
-    echo "missing $bin" >&2
-    exit 2
-  }
-done
+# shellcheck source=bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
+bench_binaries "${1:-}"
 CONNECTIONS=${CONNECTIONS:-10000}
 CONCURRENCY=${CONCURRENCY:-200}
 IDLE_SECONDS=${IDLE_SECONDS:-30}
@@ -41,8 +31,6 @@ ulimit -n 20000
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench_peers_held.XXXXXX")
 BENCH_NAME=bench_peers_held
-# shellcheck source=bench_lib.sh
-source "$(dirname "$0")/bench_lib.sh"
 echo "$BENCH_NAME: logs in $WORK" >&2
 
 SERVER_PID=""

@@ -17,19 +17,9 @@
 # not reached or a node died.
 set -euo pipefail
 
-BUILD_DIR=${1:-}
-if [[ -z "$BUILD_DIR" || ! -d "$BUILD_DIR" ]]; then
-  echo "usage: $0 BUILD_DIR (a release build with bsvpeer_program and bsvpeer_load)" >&2
-  exit 2
-fi
-NODE_BIN=$BUILD_DIR/src/bsvpeer/bsvpeer
-LOAD_BIN=$BUILD_DIR/tools/bsvpeer-load
-for bin in "$NODE_BIN" "$LOAD_BIN"; do
-  [[ -x "$bin" ]] || {
-    echo "missing $bin" >&2
-    exit 2
-  }
-done
+# shellcheck source=bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
+bench_binaries "${1:-}"
 COUNT=${COUNT:-30}
 SECONDS_RATE=${RATE_SECONDS:-5}
 CLIENTS=${CLIENTS:-4}
@@ -41,8 +31,6 @@ CLIENT="python3 $(cd "$(dirname "$0")" && pwd)/rpc_client.py"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench_rpc.XXXXXX")
 BENCH_NAME=bench_rpc
-# shellcheck source=bench_lib.sh
-source "$(dirname "$0")/bench_lib.sh"
 echo "$BENCH_NAME: logs in $WORK" >&2
 
 NODE_PID=""
