@@ -15,30 +15,15 @@ BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 SOURCE_DIR=$(cd "${2:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 # shellcheck source=npm/interop_lib.sh
 source "$SOURCE_DIR/tests/integration/npm/interop_lib.sh"
+# shellcheck source-path=SCRIPTDIR source=node_lib.bash
+source "$SOURCE_DIR/tests/integration/node_lib.bash"
 BSVPEER="$BUILD_DIR/src/bsvpeer/bsvpeer"
 GUIDE="$SOURCE_DIR/docs/user-guide.md"
 [[ -x "$BSVPEER" ]] || fail "$BSVPEER not built"
 for tool in curl python3; do
   command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool is needed"; exit 77; }
 done
-port_is_free() {
-  python3 -c '
-import socket, sys
-s = socket.socket()
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-' "$1"
-}
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/docs_rpc_reference.XXXXXX")
-cleanup() {
-  kill_tracked
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+node_workdir docs_rpc_reference
 
 IP=127.0.0.69
 COOKIE="$WORK/regtest/.cookie"
@@ -47,16 +32,16 @@ for attempt in 1 2 3 4 5; do
   RPC_PORT=$(random_port)
   "$BSVPEER" -regtest -datadir="$WORK" -bind="$IP" -port="$P2P_PORT" -rpcport="$RPC_PORT" \
     -nodnsseed -targetoutbound=0 >"$WORK/node.log" 2>&1 &
-  PID=$!
-  track_pid "$PID"
+  NODE_PID=$!
+  track_pid "$NODE_PID"
   for _ in $(seq 200); do
     [[ -s "$COOKIE" ]] && break
-    kill -0 "$PID" 2>/dev/null || break
+    kill -0 "$NODE_PID" 2>/dev/null || break
     sleep 0.1
   done
-  [[ -s "$COOKIE" ]] && kill -0 "$PID" 2>/dev/null && break
-  kill -TERM "$PID" 2>/dev/null || true
-  wait_exit "$PID" 15 || true
+  [[ -s "$COOKIE" ]] && kill -0 "$NODE_PID" 2>/dev/null && break
+  kill -TERM "$NODE_PID" 2>/dev/null || true
+  wait_exit "$NODE_PID" 15 || true
   [[ $attempt -lt 5 ]] || { show_file node "$WORK/node.log"; fail "bsvpeer wrote no RPC cookie"; }
 done
 
@@ -83,8 +68,8 @@ mkdir -p "$WORK/methods"
 for m in "${methods[@]}"; do
   rpc help "[\"$m\"]" >"$WORK/methods/$m.txt"
 done
-kill -TERM "$PID"
-wait_exit "$PID" 15 || fail "bsvpeer did not stop"
+kill -TERM "$NODE_PID"
+wait_exit "$NODE_PID" 15 || fail "bsvpeer did not stop"
 no_sanitizer_report "$WORK/node.log"
 
 python3 - "$GUIDE" "$WORK/help.txt" "$WORK/methods" "${DOCS_RPC_WRITE:-}" "${methods[@]}" <<'PY'

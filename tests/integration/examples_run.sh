@@ -17,6 +17,8 @@ BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 SOURCE_DIR=$(cd "${2:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 # shellcheck source=npm/interop_lib.sh
 source "$SOURCE_DIR/tests/integration/npm/interop_lib.sh"
+# shellcheck source-path=SCRIPTDIR source=node_lib.bash
+source "$SOURCE_DIR/tests/integration/node_lib.bash"
 
 BSVPEER="$BUILD_DIR/src/bsvpeer/bsvpeer"
 EX="$BUILD_DIR/examples"
@@ -27,24 +29,7 @@ if ! command -v python3 >/dev/null 2>&1; then
   echo "SKIP: python3 is needed"
   exit 77
 fi
-port_is_free() {
-  python3 -c '
-import socket, sys
-s = socket.socket()
-try:
-    s.bind((sys.argv[2], int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-' "$1" "${2:-127.0.0.1}"
-}
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/examples_run.XXXXXX")
-cleanup() {
-  kill_tracked
-  if [[ -n "${EXAMPLES_KEEP:-}" ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+node_workdir examples_run EXAMPLES_KEEP
 
 IP_A=127.0.0.61 IP_B=127.0.0.62 IP_SERVE=127.0.0.63 IP_MONITOR=127.0.0.64
 declare -A PID LOG PORT

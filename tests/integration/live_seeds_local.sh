@@ -21,6 +21,8 @@ BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 SOURCE_DIR=$(cd "${2:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 # shellcheck source=npm/interop_lib.sh
 source "$SOURCE_DIR/tests/integration/npm/interop_lib.sh"
+# shellcheck source-path=SCRIPTDIR source=node_lib.bash
+source "$SOURCE_DIR/tests/integration/node_lib.bash"
 unset BSV_LIVE BSV_TEST_NODE BSV_TEST_NETWORK BSV_TEST_PEERS BSV_TEST_TIMEOUT BSV_TEST_DNS BSV_TEST_SEEDS
 
 BSVPEER="$BUILD_DIR/src/bsvpeer/bsvpeer"
@@ -44,13 +46,7 @@ for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
 ' "$1" "${2:-127.0.0.1}"
 }
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/live_seeds_local.XXXXXX")
-cleanup() {
-  kill_tracked
-  if [[ -n "${LIVE_KEEP:-}" ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+node_workdir live_seeds_local LIVE_KEEP
 
 # live NAME EXPECTED_RC [VAR=VALUE...]: live_seeds.sh with that environment, output in
 # $WORK/NAME.out, exit code checked.

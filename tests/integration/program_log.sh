@@ -23,6 +23,8 @@ BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 SOURCE_DIR=$(cd "${2:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 # shellcheck source=npm/interop_lib.sh
 source "$SOURCE_DIR/tests/integration/npm/interop_lib.sh"
+# shellcheck source-path=SCRIPTDIR source=node_lib.bash
+source "$SOURCE_DIR/tests/integration/node_lib.bash"
 
 BSVPEER="$BUILD_DIR/src/bsvpeer/bsvpeer"
 [[ -x "$BSVPEER" ]] || fail "$BSVPEER not built (cmake --build $BUILD_DIR --target bsvpeer_program)"
@@ -30,24 +32,7 @@ if ! command -v python3 >/dev/null 2>&1; then
   echo "SKIP: python3 is needed"
   exit 77
 fi
-port_is_free() {
-  python3 -c '
-import socket, sys
-s = socket.socket()
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-' "$1"
-}
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/program_log.XXXXXX")
-cleanup() {
-  kill_tracked
-  if [[ -n "${PROGRAM_KEEP:-}" ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+node_workdir program_log PROGRAM_KEEP
 
 IP_A=127.0.0.61
 IP_B=127.0.0.62
@@ -123,33 +108,33 @@ expect_count() {
 # ------------------------------------------------------------ a: one event, one line
 echo "== a: one line per event, default level"
 start_a "$WORK/a1"
-LOG="$WORK/a1/regtest/debug.log"
-visit "$LOG"
+DEBUG_LOG="$WORK/a1/regtest/debug.log"
+visit "$DEBUG_LOG"
 stop_a
-expect_count "$LOG" '^info handshake done: version 70016 ' 1
-expect_count "$LOG" '^info closing: peer_closed ' 1
-expect_count "$LOG" '.' 2
+expect_count "$DEBUG_LOG" '^info handshake done: version 70016 ' 1
+expect_count "$DEBUG_LOG" '^info closing: peer_closed ' 1
+expect_count "$DEBUG_LOG" '.' 2
 echo "  ok   2 lines: handshake done, closing: peer_closed"
 # The console says the same, line for line.
-cmp <(cut -d' ' -f2- "$OUT") <(cut -d' ' -f2- "$LOG") || fail "console and debug.log differ"
+cmp <(cut -d' ' -f2- "$OUT") <(cut -d' ' -f2- "$DEBUG_LOG") || fail "console and debug.log differ"
 echo "  ok   console and debug.log hold the same lines"
 
 echo "== a: one line per event, -debug=debug"
 start_a "$WORK/a2" -debug=debug
-LOG="$WORK/a2/regtest/debug.log"
-visit "$LOG"
-wait_lines "$LOG" 'state connected -> failed' 1 || { show_file A "$LOG"; fail "no final transition"; }
+DEBUG_LOG="$WORK/a2/regtest/debug.log"
+visit "$DEBUG_LOG"
+wait_lines "$DEBUG_LOG" 'state connected -> failed' 1 || { show_file A "$DEBUG_LOG"; fail "no final transition"; }
 stop_a
-expect_count "$LOG" '^debug state disconnected -> awaiting_handshake$' 1
-expect_count "$LOG" '^debug state awaiting_handshake -> connected$' 1
-expect_count "$LOG" '^debug state connected -> failed \(peer_closed' 1
-expect_count "$LOG" '^info handshake done: ' 1
-expect_count "$LOG" '^info closing: peer_closed ' 1
+expect_count "$DEBUG_LOG" '^debug state disconnected -> awaiting_handshake$' 1
+expect_count "$DEBUG_LOG" '^debug state awaiting_handshake -> connected$' 1
+expect_count "$DEBUG_LOG" '^debug state connected -> failed \(peer_closed' 1
+expect_count "$DEBUG_LOG" '^info handshake done: ' 1
+expect_count "$DEBUG_LOG" '^info closing: peer_closed ' 1
 for command in version verack protoconf ping getaddr pong; do
-  expect_count "$LOG" "^debug recv $command( |\$)" 1
+  expect_count "$DEBUG_LOG" "^debug recv $command( |\$)" 1
 done
-expect_count "$LOG" '.' 11
-dups=$(peer_lines "$LOG" | sort | uniq -d)
+expect_count "$DEBUG_LOG" '.' 11
+dups=$(peer_lines "$DEBUG_LOG" | sort | uniq -d)
 [[ -z "$dups" ]] || fail "lines written twice: $dups"
 echo "  ok   11 lines: 3 transitions, handshake, closing, 6 messages received, none twice"
 
@@ -161,20 +146,20 @@ CLOSED=$(random_port)  # nothing listens there
 "$BSVPEER" -noserver -datadir="$WORK/a3" -regtest -nolisten -connect=0 -addnode=$IP_A:"$CLOSED" -addnoderetry=1 >"$OUT" 2>&1 &
 PID_A=$!
 track_pid "$PID_A"
-LOG="$WORK/a3/regtest/debug.log"
-wait_lines "$LOG" "out #2\] closing: " 1 || { show_file A "$LOG"; fail "no second failed dial"; }
+DEBUG_LOG="$WORK/a3/regtest/debug.log"
+wait_lines "$DEBUG_LOG" "out #2\] closing: " 1 || { show_file A "$DEBUG_LOG"; fail "no second failed dial"; }
 stop_a
 for n in 1 2; do
-  lines=$(grep -Ec "\[${IP_A//./\\.}:$CLOSED out #$n\]" "$LOG" || true)
-  [[ $lines -eq 1 ]] || { show_file A "$LOG"; fail "dial #$n: $lines lines, expected 1"; }
-  grep -Eq "warning \[${IP_A//./\\.}:$CLOSED out #$n\] closing: connect_failed \(" "$LOG" ||
-    { show_file A "$LOG"; fail "dial #$n: no 'closing: connect_failed' warning"; }
+  lines=$(grep -Ec "\[${IP_A//./\\.}:$CLOSED out #$n\]" "$DEBUG_LOG" || true)
+  [[ $lines -eq 1 ]] || { show_file A "$DEBUG_LOG"; fail "dial #$n: $lines lines, expected 1"; }
+  grep -Eq "warning \[${IP_A//./\\.}:$CLOSED out #$n\] closing: connect_failed \(" "$DEBUG_LOG" ||
+    { show_file A "$DEBUG_LOG"; fail "dial #$n: no 'closing: connect_failed' warning"; }
 done
 echo "  ok   each failed dial: one 'closing: connect_failed (...)' warning"
 
 echo "== a: a banned peer: the ban and the connection's end, one warning each"
 start_a "$WORK/a4"
-LOG="$WORK/a4/regtest/debug.log"
+DEBUG_LOG="$WORK/a4/regtest/debug.log"
 python3 - "$IP_A" "$PORT_A" "$IP_B" "/Bitcoin ABC:0.20/" <<'PY' || fail "the version sender failed"
 import hashlib, os, socket, struct, sys, time
 ip, port, source, ua = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].encode()
@@ -195,13 +180,13 @@ try:
 except (ConnectionResetError, BrokenPipeError):
     pass
 PY
-wait_lines "$LOG" "closing: banned_user_agent" 1 || { show_file A "$LOG"; fail "no closing line for the banned peer"; }
-wait_lines "$LOG" "banned ${IP_B//./\\.} until" 1 || { show_file A "$LOG"; fail "no ban line"; }
+wait_lines "$DEBUG_LOG" "closing: banned_user_agent" 1 || { show_file A "$DEBUG_LOG"; fail "no closing line for the banned peer"; }
+wait_lines "$DEBUG_LOG" "banned ${IP_B//./\\.} until" 1 || { show_file A "$DEBUG_LOG"; fail "no ban line"; }
 stop_a
-expect_count "$LOG" '^warning closing: banned_user_agent ' 1
-expect_count "$LOG" '.' 1
-n=$(grep -Ec "warning banned ${IP_B//./\\.} until [0-9]+: banned_user_agent\$" "$LOG" || true)
-[[ $n -eq 1 ]] || { show_file A "$LOG"; fail "ban lines: $n, expected 1"; }
+expect_count "$DEBUG_LOG" '^warning closing: banned_user_agent ' 1
+expect_count "$DEBUG_LOG" '.' 1
+n=$(grep -Ec "warning banned ${IP_B//./\\.} until [0-9]+: banned_user_agent\$" "$DEBUG_LOG" || true)
+[[ $n -eq 1 ]] || { show_file A "$DEBUG_LOG"; fail "ban lines: $n, expected 1"; }
 echo "  ok   'banned ... until' and 'closing: banned_user_agent', once each"
 
 # ------------------------------------------------------------ b: where the log goes
@@ -234,15 +219,15 @@ echo "  ok   -printtoconsole=0: file only"
 # ------------------------------------------------------------ c: logrotate
 echo "== c: debug.log moved away, SIGHUP, a new debug.log"
 start_a "$WORK/c"
-LOG="$WORK/c/regtest/debug.log"
-mv "$LOG" "$LOG.1"
+DEBUG_LOG="$WORK/c/regtest/debug.log"
+mv "$DEBUG_LOG" "$DEBUG_LOG.1"
 kill -HUP "$PID_A"
-wait_for "$LOG" 'configuration reloaded' 10 "$PID_A" || { show_file old "$LOG.1"; fail "no new debug.log after SIGHUP"; }
+wait_for "$DEBUG_LOG" 'configuration reloaded' 10 "$PID_A" || { show_file old "$DEBUG_LOG.1"; fail "no new debug.log after SIGHUP"; }
 kill -USR1 "$PID_A"
-wait_for "$LOG" 'info status: ' 10 "$PID_A" || fail "the status line did not reach the new debug.log"
-grep -q 'status: ' "$LOG.1" && fail "the moved file still got lines after SIGHUP"
+wait_for "$DEBUG_LOG" 'info status: ' 10 "$PID_A" || fail "the status line did not reach the new debug.log"
+grep -q 'status: ' "$DEBUG_LOG.1" && fail "the moved file still got lines after SIGHUP"
 stop_a
-grep -q ' info stopped$' "$LOG" || fail "the new debug.log lacks the stop line"
+grep -q ' info stopped$' "$DEBUG_LOG" || fail "the new debug.log lacks the stop line"
 echo "  ok   the moved file keeps the old lines, the new one gets the rest"
 
 # ------------------------------------------------------------ d: level on reload
@@ -250,15 +235,15 @@ echo "== d: debug= in the config file applies on SIGHUP"
 mkdir -p "$WORK/d"
 printf 'regtest=1\ndebug=info\n' >"$WORK/d/bsvpeer.conf"
 start_a "$WORK/d"
-LOG="$WORK/d/regtest/debug.log"
-visit "$LOG"
-peer_lines "$LOG" | grep -q '^debug' && fail "debug lines at info"
+DEBUG_LOG="$WORK/d/regtest/debug.log"
+visit "$DEBUG_LOG"
+peer_lines "$DEBUG_LOG" | grep -q '^debug' && fail "debug lines at info"
 printf 'regtest=1\ndebug=debug\n' >"$WORK/d/bsvpeer.conf"
 kill -HUP "$PID_A"
-wait_for "$LOG" 'configuration reloaded' 10 "$PID_A" || fail "no reload"
-visit "$LOG"
+wait_for "$DEBUG_LOG" 'configuration reloaded' 10 "$PID_A" || fail "no reload"
+visit "$DEBUG_LOG"
 stop_a
-expect_count "$LOG" '^debug state awaiting_handshake -> connected$' 1
+expect_count "$DEBUG_LOG" '^debug state awaiting_handshake -> connected$' 1
 echo "  ok   debug lines after the reload, none before"
 
 # ------------------------------------------------------------ e: -shrinkdebugfile

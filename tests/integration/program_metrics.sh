@@ -20,6 +20,8 @@ BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 SOURCE_DIR=$(cd "${2:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 # shellcheck source=npm/interop_lib.sh
 source "$SOURCE_DIR/tests/integration/npm/interop_lib.sh"
+# shellcheck source-path=SCRIPTDIR source=node_lib.bash
+source "$SOURCE_DIR/tests/integration/node_lib.bash"
 
 BSVPEER="$BUILD_DIR/src/bsvpeer/bsvpeer"
 [[ -x "$BSVPEER" ]] || fail "$BSVPEER not built (cmake --build $BUILD_DIR --target bsvpeer_program)"
@@ -30,24 +32,7 @@ for tool in promtool prometheus curl python3; do
   fi
 done
 
-port_is_free() {
-  python3 -c '
-import socket, sys
-s = socket.socket()
-try:
-    s.bind((sys.argv[2], int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-' "$1" "${2:-127.0.0.1}"
-}
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/program_metrics.XXXXXX")
-cleanup() {
-  kill_tracked
-  if [[ -n "${PROGRAM_KEEP:-}" ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+node_workdir program_metrics PROGRAM_KEEP
 
 IP_A=127.0.0.51
 IP_B=127.0.0.52

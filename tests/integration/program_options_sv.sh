@@ -20,6 +20,8 @@ BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 SOURCE_DIR=$(cd "${2:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 # shellcheck source=npm/interop_lib.sh
 source "$SOURCE_DIR/tests/integration/npm/interop_lib.sh"
+# shellcheck source-path=SCRIPTDIR source=node_lib.bash
+source "$SOURCE_DIR/tests/integration/node_lib.bash"
 
 BSVPEER="$BUILD_DIR/src/bsvpeer/bsvpeer"
 [[ -x "$BSVPEER" ]] || fail "$BSVPEER not built (cmake --build $BUILD_DIR --target bsvpeer_program)"
@@ -28,24 +30,7 @@ if ! command -v python3 >/dev/null 2>&1; then
   exit 77
 fi
 
-port_is_free() {
-  python3 -c '
-import socket, sys
-s = socket.socket()
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-' "$1"
-}
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/program_options_sv.XXXXXX")
-cleanup() {
-  kill_tracked
-  if [[ -n "${PROGRAM_KEEP:-}" ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+node_workdir program_options_sv PROGRAM_KEEP
 
 IP_A=127.0.0.51
 IP_B=127.0.0.52
@@ -55,43 +40,8 @@ mkdir -p "$WORK/a" "$WORK/b" "$WORK/c" "$WORK/d" "$WORK/aw" "$WORK/bw" "$WORK/an
 
 declare -A PID LOG PORT
 RUNS=0
-start() {
-  local name=$1
-  shift
-  RUNS=$((RUNS + 1))
-  LOG[$name]="$WORK/$name.$RUNS.log"
-  "$BSVPEER" -datadir="$WORK/$name" -regtest -nodnsseed -debug=debug "$@" >"${LOG[$name]}" 2>&1 &
-  PID[$name]=$!
-  track_pid "${PID[$name]}"
-}
-start_listening() {
-  local name=$1 ip=$2
-  shift 2
-  local attempt
-  for attempt in 1 2 3 4 5; do
-    PORT[$name]=$(random_port)
-    start "$name" -bind="$ip" -port="${PORT[$name]}" -outboundbind="$ip" "$@"
-    if wait_for "${LOG[$name]}" "listening on ${ip//./\\.}:${PORT[$name]}\$|cannot listen" 20 "${PID[$name]}" &&
-      grep -q "listening on $ip:${PORT[$name]}" "${LOG[$name]}"; then
-      return 0
-    fi
-    echo "  note: $name could not listen on $ip:${PORT[$name]} (attempt $attempt)"
-    stop "$name" any
-  done
-  show_file "$name" "${LOG[$name]}"
-  fail "$name did not start listening"
-}
-stop() {
-  local name=$1 mode=${2:-clean}
-  kill -TERM "${PID[$name]}" 2>/dev/null || true
-  wait_exit "${PID[$name]}" 15 || { show_file "$name" "${LOG[$name]}"; fail "$name did not stop within 15 s of SIGTERM"; }
-  no_sanitizer_report "${LOG[$name]}"
-  [[ $mode == any ]] && return 0
-  [[ $WAIT_RC -eq 0 ]] || { show_file "$name" "${LOG[$name]}"; fail "$name exited with $WAIT_RC after SIGTERM"; }
-}
-expect_log() {
-  wait_for "${LOG[$1]}" "$2" "$3" "${PID[$1]}" || { show_file "$1" "${LOG[$1]}"; fail "$1: $4"; }
-}
+NODE_ARGS=(-regtest -nodnsseed -debug=debug)
+NODE_OUTBOUND_BIND=1
 peer_of() { echo "\[${1//./\\.}:$2 $3 #[0-9]+\]"; }     # peer_of IP PORT out|in
 inbound_from() { echo "\[${1//./\\.}:[0-9]+ in #[0-9]+\]"; }
 

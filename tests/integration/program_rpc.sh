@@ -20,6 +20,8 @@ BUILD_DIR=$(cd "${1:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 SOURCE_DIR=$(cd "${2:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 # shellcheck source=npm/interop_lib.sh
 source "$SOURCE_DIR/tests/integration/npm/interop_lib.sh"
+# shellcheck source-path=SCRIPTDIR source=node_lib.bash
+source "$SOURCE_DIR/tests/integration/node_lib.bash"
 
 BSVPEER="$BUILD_DIR/src/bsvpeer/bsvpeer"
 [[ -x "$BSVPEER" ]] || fail "$BSVPEER not built (cmake --build $BUILD_DIR --target bsvpeer_program)"
@@ -30,24 +32,7 @@ for tool in python3 curl; do
   fi
 done
 
-port_is_free() {
-  python3 -c '
-import socket, sys
-s = socket.socket()
-try:
-    s.bind(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-' "$1"
-}
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/program_rpc.XXXXXX")
-cleanup() {
-  kill_tracked
-  if [[ -n "${PROGRAM_KEEP:-}" ]]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+node_workdir program_rpc PROGRAM_KEEP
 
 IP_A=127.0.0.61
 IP_B=127.0.0.62
@@ -57,15 +42,7 @@ mkdir -p "$WORK/a" "$WORK/b" "$WORK/c"
 
 declare -A PID LOG PORT RPC
 RUNS=0
-start() {
-  local name=$1
-  shift
-  RUNS=$((RUNS + 1))
-  LOG[$name]="$WORK/$name.$RUNS.log"
-  "$BSVPEER" -regtest -datadir="$WORK/$name" -nodnsseed "$@" >"${LOG[$name]}" 2>&1 &
-  PID[$name]=$!
-  track_pid "${PID[$name]}"
-}
+NODE_ARGS=(-regtest -nodnsseed)
 # start_node NAME IP ARGS...: listening on IP and answering RPC on 127.0.0.1 (free ports, tried
 # again on a lost race); sets PORT[NAME] and RPC[NAME].
 start_node() {

@@ -1,0 +1,88 @@
+# shellcheck shell=bash disable=SC2004  # PID, LOG and PORT are the sourcing script's associative arrays
+# Shared by the script tests that run bsvpeer processes (not a test itself: not *.sh). Source it
+# after npm/interop_lib.sh (it replaces that file's port_is_free, which asks node).
+
+# port_is_free PORT [IP]: nothing bound to IP:PORT over TCP (IP defaults to 127.0.0.1). Asks
+# python3 only, so these tests need no node.
+port_is_free() {
+  python3 -c '
+import socket, sys
+s = socket.socket()
+try:
+    s.bind((sys.argv[2], int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+' "$1" "${2:-127.0.0.1}"
+}
+
+# node_workdir NAME [KEEP_VAR]: sets WORK to a new directory under $TMPDIR; on exit every tracked
+# process is killed and WORK removed, unless the environment variable named KEEP_VAR is set
+# (then "kept WORK" is printed). INT and TERM exit 1, which runs the same cleanup.
+node_workdir() {
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/$1.XXXXXX")
+  NODE_KEEP_VAR=${2:-}
+  trap node_cleanup EXIT
+  trap 'exit 1' INT TERM
+}
+node_cleanup() {
+  kill_tracked
+  if [[ -n "$NODE_KEEP_VAR" && -n "${!NODE_KEEP_VAR:-}" ]]; then
+    echo "kept $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+}
+
+# Processes by name, for scripts that declare `declare -A PID LOG PORT` and `RUNS=0`: PID[NAME],
+# LOG[NAME] (a new file each start), PORT[NAME] (start_listening). NODE_ARGS: options the script
+# gives every node, before the call's own.
+NODE_ARGS=()
+# start NAME ARGS...: bsvpeer with -datadir=$WORK/NAME in the background.
+start() {
+  local name=$1
+  shift
+  RUNS=$((RUNS + 1))
+  LOG[$name]="$WORK/$name.$RUNS.log"
+  "$BSVPEER" -datadir="$WORK/$name" "${NODE_ARGS[@]}" "$@" >"${LOG[$name]}" 2>&1 &
+  PID[$name]=$!
+  track_pid "${PID[$name]}"
+}
+# start_listening NAME IP ARGS...: start on IP with a free port (tried again on a lost race);
+# sets PORT[NAME]. NODE_OUTBOUND_BIND=1 also binds the node's outbound connections to IP.
+NODE_OUTBOUND_BIND=0
+start_listening() {
+  local name=$1 ip=$2
+  shift 2
+  local attempt bind=()
+  ((NODE_OUTBOUND_BIND)) && bind=(-outboundbind="$ip")
+  for attempt in 1 2 3 4 5; do
+    PORT[$name]=$(random_port)
+    start "$name" -bind="$ip" -port="${PORT[$name]}" "${bind[@]}" "$@"
+    if wait_for "${LOG[$name]}" "listening on ${ip//./\\.}:${PORT[$name]}\$|cannot listen" 20 "${PID[$name]}" &&
+      grep -q "listening on $ip:${PORT[$name]}" "${LOG[$name]}"; then
+      return 0
+    fi
+    echo "  note: $name could not listen on $ip:${PORT[$name]} (attempt $attempt)"
+    stop "$name" any
+  done
+  show_file "$name" "${LOG[$name]}"
+  fail "$name did not start listening"
+}
+# stop NAME [any]: SIGTERM, at most 15 s to exit, no sanitizer report; exit 0 required unless
+# "any", and with NODE_STOP_LOGGED=1 also the line "stopped".
+NODE_STOP_LOGGED=0
+stop() {
+  local name=$1 mode=${2:-clean}
+  kill -TERM "${PID[$name]}" 2>/dev/null || true
+  wait_exit "${PID[$name]}" 15 || { show_file "$name" "${LOG[$name]}"; fail "$name did not stop within 15 s of SIGTERM"; }
+  no_sanitizer_report "${LOG[$name]}"
+  [[ $mode == any ]] && return 0
+  [[ $WAIT_RC -eq 0 ]] || { show_file "$name" "${LOG[$name]}"; fail "$name exited with $WAIT_RC after SIGTERM"; }
+  if ((NODE_STOP_LOGGED)); then
+    grep -q ' info stopped$' "${LOG[$name]}" || { show_file "$name" "${LOG[$name]}"; fail "$name did not log 'stopped'"; }
+  fi
+}
+# expect_log NAME PATTERN SECONDS WHAT: wait for a log line or fail saying WHAT.
+expect_log() {
+  wait_for "${LOG[$1]}" "$2" "$3" "${PID[$1]}" || { show_file "$1" "${LOG[$1]}"; fail "$1: $4"; }
+}
