@@ -17,12 +17,8 @@ SOURCE_DIR=$(cd "${2:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
 source "$SOURCE_DIR/tests/integration/npm/interop_lib.sh"
 # shellcheck source-path=SCRIPTDIR source=node_lib.bash
 source "$SOURCE_DIR/tests/integration/node_lib.bash"
-BSVPEER="$BUILD_DIR/src/bsvpeer/bsvpeer"
 GUIDE="$SOURCE_DIR/docs/user-guide.md"
-[[ -x "$BSVPEER" ]] || fail "$BSVPEER not built"
-for tool in curl python3; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "SKIP: $tool is needed"; exit 77; }
-done
+node_require curl python3
 node_workdir docs_rpc_reference
 
 IP=127.0.0.69

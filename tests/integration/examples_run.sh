@@ -20,15 +20,11 @@ source "$SOURCE_DIR/tests/integration/npm/interop_lib.sh"
 # shellcheck source-path=SCRIPTDIR source=node_lib.bash
 source "$SOURCE_DIR/tests/integration/node_lib.bash"
 
-BSVPEER="$BUILD_DIR/src/bsvpeer/bsvpeer"
 EX="$BUILD_DIR/examples"
 for program in "$BSVPEER" "$EX"/example_{simple_client,fixed_peers,event_monitor,custom_protocol}; do
   [[ -x "$program" ]] || fail "$program not built (cmake --build $BUILD_DIR)"
 done
-if ! command -v python3 >/dev/null 2>&1; then
-  echo "SKIP: python3 is needed"
-  exit 77
-fi
+node_require python3
 node_workdir examples_run EXAMPLES_KEEP
 
 IP_A=127.0.0.61 IP_B=127.0.0.62 IP_SERVE=127.0.0.63 IP_MONITOR=127.0.0.64

@@ -25,15 +25,11 @@ source "$SOURCE_DIR/tests/integration/npm/interop_lib.sh"
 source "$SOURCE_DIR/tests/integration/node_lib.bash"
 unset BSV_LIVE BSV_TEST_NODE BSV_TEST_NETWORK BSV_TEST_PEERS BSV_TEST_TIMEOUT BSV_TEST_DNS BSV_TEST_SEEDS
 
-BSVPEER="$BUILD_DIR/src/bsvpeer/bsvpeer"
 LIVE="$SOURCE_DIR/tests/integration/live_seeds.sh"
 for program in "$BSVPEER" "$BUILD_DIR/tools/live_check"; do
   [[ -x "$program" ]] || fail "$program not built (cmake --build $BUILD_DIR)"
 done
-if ! command -v python3 >/dev/null 2>&1; then
-  echo "SKIP: python3 is needed"
-  exit 77
-fi
+node_require python3
 port_is_free() {
   python3 -c '
 import socket, sys

@@ -1,6 +1,21 @@
 # shellcheck shell=bash disable=SC2004  # PID, LOG and PORT are the sourcing script's associative arrays
 # Shared by the script tests that run bsvpeer processes (not a test itself: not *.sh). Source it
-# after npm/interop_lib.sh (it replaces that file's port_is_free, which asks node).
+# after npm/interop_lib.sh (it replaces that file's port_is_free, which asks node), with BUILD_DIR
+# and SOURCE_DIR set.
+
+BSVPEER="$BUILD_DIR/src/bsvpeer/bsvpeer"
+
+# node_require TOOL...: fail when bsvpeer is not built; exit 77 (skip) when a TOOL is missing.
+node_require() {
+  [[ -x "$BSVPEER" ]] || fail "$BSVPEER not built (cmake --build $BUILD_DIR --target bsvpeer_program)"
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null 2>&1 || {
+      echo "SKIP: $tool is needed (scripts/install-deps.sh --with-tests)"
+      exit 77
+    }
+  done
+}
 
 # port_is_free PORT [IP]: nothing bound to IP:PORT over TCP (IP defaults to 127.0.0.1). Asks
 # python3 only, so these tests need no node.
@@ -85,4 +100,29 @@ stop() {
 # expect_log NAME PATTERN SECONDS WHAT: wait for a log line or fail saying WHAT.
 expect_log() {
   wait_for "${LOG[$1]}" "$2" "$3" "${PID[$1]}" || { show_file "$1" "${LOG[$1]}"; fail "$1: $4"; }
+}
+
+# send_version_to IP PORT SOURCE UA: from SOURCE, a version with user agent UA to IP:PORT; reads
+# until the node hangs up (a reset counts as hanging up), at most 10 s per socket call.
+send_version_to() {
+  python3 - "$@" <<'PY'
+import hashlib, os, socket, struct, sys, time
+ip, port, source, ua = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].encode()
+def netaddr(host, p):
+    return struct.pack("<Q", 0) + b"\0" * 10 + b"\xff\xff" + socket.inet_aton(host) + struct.pack(">H", p)
+payload = (struct.pack("<iQq", 70016, 0, int(time.time())) + netaddr(ip, port) + netaddr(source, 0)
+           + os.urandom(8) + bytes([len(ua)]) + ua + struct.pack("<i", 0) + b"\x01")
+checksum = hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4]
+frame = bytes.fromhex("dab5bffa") + b"version".ljust(12, b"\0") + struct.pack("<I", len(payload)) + checksum + payload
+s = socket.socket()
+s.settimeout(10)
+s.bind((source, 0))
+try:
+    s.connect((ip, port))
+    s.sendall(frame)
+    while s.recv(65536):
+        pass
+except (ConnectionResetError, BrokenPipeError):
+    pass
+PY
 }

@@ -26,12 +26,7 @@ source "$SOURCE_DIR/tests/integration/npm/interop_lib.sh"
 # shellcheck source-path=SCRIPTDIR source=node_lib.bash
 source "$SOURCE_DIR/tests/integration/node_lib.bash"
 
-BSVPEER="$BUILD_DIR/src/bsvpeer/bsvpeer"
-[[ -x "$BSVPEER" ]] || fail "$BSVPEER not built (cmake --build $BUILD_DIR --target bsvpeer_program)"
-if ! command -v python3 >/dev/null 2>&1; then
-  echo "SKIP: python3 is needed"
-  exit 77
-fi
+node_require python3
 node_workdir program_log PROGRAM_KEEP
 
 IP_A=127.0.0.61
@@ -160,26 +155,7 @@ echo "  ok   each failed dial: one 'closing: connect_failed (...)' warning"
 echo "== a: a banned peer: the ban and the connection's end, one warning each"
 start_a "$WORK/a4"
 DEBUG_LOG="$WORK/a4/regtest/debug.log"
-python3 - "$IP_A" "$PORT_A" "$IP_B" "/Bitcoin ABC:0.20/" <<'PY' || fail "the version sender failed"
-import hashlib, os, socket, struct, sys, time
-ip, port, source, ua = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].encode()
-def netaddr(host, p):
-    return struct.pack("<Q", 0) + b"\0" * 10 + b"\xff\xff" + socket.inet_aton(host) + struct.pack(">H", p)
-payload = (struct.pack("<iQq", 70016, 0, int(time.time())) + netaddr(ip, port) + netaddr(source, 0)
-           + os.urandom(8) + bytes([len(ua)]) + ua + struct.pack("<i", 0) + b"\x01")
-checksum = hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4]
-frame = bytes.fromhex("dab5bffa") + b"version".ljust(12, b"\0") + struct.pack("<I", len(payload)) + checksum + payload
-s = socket.socket()
-s.settimeout(10)
-s.bind((source, 0))
-try:
-    s.connect((ip, port))
-    s.sendall(frame)
-    while s.recv(65536):
-        pass
-except (ConnectionResetError, BrokenPipeError):
-    pass
-PY
+send_version_to "$IP_A" "$PORT_A" "$IP_B" "/Bitcoin ABC:0.20/" || fail "the version sender failed"
 wait_lines "$DEBUG_LOG" "closing: banned_user_agent" 1 || { show_file A "$DEBUG_LOG"; fail "no closing line for the banned peer"; }
 wait_lines "$DEBUG_LOG" "banned ${IP_B//./\\.} until" 1 || { show_file A "$DEBUG_LOG"; fail "no ban line"; }
 stop_a

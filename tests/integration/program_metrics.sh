@@ -23,14 +23,7 @@ source "$SOURCE_DIR/tests/integration/npm/interop_lib.sh"
 # shellcheck source-path=SCRIPTDIR source=node_lib.bash
 source "$SOURCE_DIR/tests/integration/node_lib.bash"
 
-BSVPEER="$BUILD_DIR/src/bsvpeer/bsvpeer"
-[[ -x "$BSVPEER" ]] || fail "$BSVPEER not built (cmake --build $BUILD_DIR --target bsvpeer_program)"
-for tool in promtool prometheus curl python3; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "SKIP: $tool is needed (scripts/install-deps.sh --with-tests)"
-    exit 77
-  fi
-done
+node_require promtool prometheus curl python3
 
 node_workdir program_metrics PROGRAM_KEEP
 
@@ -169,28 +162,7 @@ echo "  ok   connections_lost_total{reason=peer_closed} 1, connected 0"
 # ---------------------------------------------------------------- a ban, then a refusal
 echo "== a banned user agent: a ban by reason, a failed handshake, then a refusal at accept"
 # send_version UA: from IP_BANNED, a version with user agent UA to A; reads until A hangs up.
-send_version() {
-  python3 - "$IP_A" "$PORT_A" "$IP_BANNED" "$1" <<'PY'
-import hashlib, os, socket, struct, sys, time
-ip, port, source, ua = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].encode()
-def netaddr(host, p):
-    return struct.pack("<Q", 0) + b"\0" * 10 + b"\xff\xff" + socket.inet_aton(host) + struct.pack(">H", p)
-payload = (struct.pack("<iQq", 70016, 0, int(time.time())) + netaddr(ip, port) + netaddr(source, 0)
-           + os.urandom(8) + bytes([len(ua)]) + ua + struct.pack("<i", 0) + b"\x01")
-checksum = hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4]
-frame = bytes.fromhex("dab5bffa") + b"version".ljust(12, b"\0") + struct.pack("<I", len(payload)) + checksum + payload
-s = socket.socket()
-s.settimeout(10)
-s.bind((source, 0))
-try:
-    s.connect((ip, port))
-    s.sendall(frame)
-    while s.recv(65536):
-        pass
-except (ConnectionResetError, BrokenPipeError):
-    pass
-PY
-}
+send_version() { send_version_to "$IP_A" "$PORT_A" "$IP_BANNED" "$1"; }
 IP_BANNED=127.0.0.53
 send_version "/Bitcoin ABC:0.20/" || fail "the version sender failed"
 send_version "/bsvpeer-test:1.0/" || fail "the second version sender failed"

@@ -23,12 +23,7 @@ source "$SOURCE_DIR/tests/integration/npm/interop_lib.sh"
 # shellcheck source-path=SCRIPTDIR source=node_lib.bash
 source "$SOURCE_DIR/tests/integration/node_lib.bash"
 
-BSVPEER="$BUILD_DIR/src/bsvpeer/bsvpeer"
-[[ -x "$BSVPEER" ]] || fail "$BSVPEER not built (cmake --build $BUILD_DIR --target bsvpeer_program)"
-if ! command -v python3 >/dev/null 2>&1; then
-  echo "SKIP: python3 is needed"
-  exit 77
-fi
+node_require python3
 
 node_workdir program_options_sv PROGRAM_KEEP
 

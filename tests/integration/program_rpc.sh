@@ -23,14 +23,7 @@ source "$SOURCE_DIR/tests/integration/npm/interop_lib.sh"
 # shellcheck source-path=SCRIPTDIR source=node_lib.bash
 source "$SOURCE_DIR/tests/integration/node_lib.bash"
 
-BSVPEER="$BUILD_DIR/src/bsvpeer/bsvpeer"
-[[ -x "$BSVPEER" ]] || fail "$BSVPEER not built (cmake --build $BUILD_DIR --target bsvpeer_program)"
-for tool in python3 curl; do
-  if ! command -v $tool >/dev/null 2>&1; then
-    echo "SKIP: $tool is needed"
-    exit 77
-  fi
-done
+node_require python3 curl
 
 node_workdir program_rpc PROGRAM_KEEP
 
