@@ -168,6 +168,13 @@ void add(MetricFamily& f, MetricLabels labels, double value) {
   f.samples.push_back(MetricSample{"", std::move(labels), value});
 }
 
+// A family of one sample without labels.
+MetricFamily single(std::string name, std::string help, MetricType type, double value) {
+  auto f = family(std::move(name), std::move(help), type);
+  add(f, {}, value);
+  return f;
+}
+
 template <typename Map>
 MetricFamily by_label(std::string name, std::string help, const std::string& label,
                       const Map& counts) {
@@ -229,17 +236,12 @@ std::vector<MetricFamily> metric_families(const NodeMetricsSnapshot& s) {
   }
   out.push_back(std::move(conns));
 
-  auto over = family("bsvpeer_connections_over_capacity",
-                     "Inbound connections accepted without a slot, handshaked before closing.",
-                     MetricType::gauge);
-  add(over, {}, static_cast<double>(s.over_capacity));
-  out.push_back(std::move(over));
-
-  auto isolated =
-      family("bsvpeer_network_isolated",
-             "1 while fewer peers are handshaked than the configured minimum.", MetricType::gauge);
-  add(isolated, {}, s.isolated ? 1 : 0);
-  out.push_back(std::move(isolated));
+  out.push_back(single("bsvpeer_connections_over_capacity",
+                       "Inbound connections accepted without a slot, handshaked before closing.",
+                       MetricType::gauge, static_cast<double>(s.over_capacity)));
+  out.push_back(single("bsvpeer_network_isolated",
+                       "1 while fewer peers are handshaked than the configured minimum.",
+                       MetricType::gauge, s.isolated ? 1 : 0));
 
   auto store = family("bsvpeer_store_peers", "Peer store records by status.", MetricType::gauge);
   for (auto st : {peer::PeerStatus::unknown, peer::PeerStatus::valid,
@@ -297,15 +299,12 @@ std::vector<MetricFamily> metric_families(const NodeMetricsSnapshot& s) {
   out.push_back(std::move(brecv));
 
   out.push_back(by_label("bsvpeer_bans_total", "Bans applied, by reason.", "reason", c.bans));
-  auto restarts = family("bsvpeer_restarts_total",
-                         "Outbound connections scheduled to dial again after a network failure.",
-                         MetricType::counter);
-  add(restarts, {}, static_cast<double>(c.restarts));
-  out.push_back(std::move(restarts));
-  auto points = family("bsvpeer_misbehavior_points_total",
-                       "Ban-score points given to peers for misbehaviour.", MetricType::counter);
-  add(points, {}, static_cast<double>(c.misbehaviour_points));
-  out.push_back(std::move(points));
+  out.push_back(single("bsvpeer_restarts_total",
+                       "Outbound connections scheduled to dial again after a network failure.",
+                       MetricType::counter, static_cast<double>(c.restarts)));
+  out.push_back(single("bsvpeer_misbehavior_points_total",
+                       "Ban-score points given to peers for misbehaviour.", MetricType::counter,
+                       static_cast<double>(c.misbehaviour_points)));
   out.push_back(by_label("bsvpeer_dns_lookups_total", "DNS seed lookups, by outcome.", "status",
                          c.dns_lookups));
   out.push_back(by_label("bsvpeer_addresses_received_total",
@@ -314,11 +313,9 @@ std::vector<MetricFamily> metric_families(const NodeMetricsSnapshot& s) {
   out.push_back(by_label("bsvpeer_addresses_added_total",
                          "Peer addresses new to the store, by source (dns, addr).", "source",
                          c.addresses_added));
-  auto dropped =
-      family("bsvpeer_event_hub_dropped_events_total",
-             "Events dropped because a subscriber's queue was full.", MetricType::counter);
-  add(dropped, {}, static_cast<double>(s.event_hub_dropped));
-  out.push_back(std::move(dropped));
+  out.push_back(single("bsvpeer_event_hub_dropped_events_total",
+                       "Events dropped because a subscriber's queue was full.", MetricType::counter,
+                       static_cast<double>(s.event_hub_dropped)));
   return out;
 }
 
