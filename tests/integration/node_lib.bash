@@ -102,12 +102,15 @@ expect_log() {
   wait_for "${LOG[$1]}" "$2" "$3" "${PID[$1]}" || { show_file "$1" "${LOG[$1]}"; fail "$1: $4"; }
 }
 
-# send_version_to IP PORT SOURCE UA: from SOURCE, a version with user agent UA to IP:PORT; reads
-# until the node hangs up (a reset counts as hanging up), at most 10 s per socket call.
+# send_version_to IP PORT SOURCE UA [report]: from SOURCE, a version with user agent UA to
+# IP:PORT; reads until the node hangs up (a reset counts as hanging up), at most 10 s per socket
+# call. With "report" it prints "closed: <commands received>", or "timeout" if the node kept the
+# connection open 10 s; without, a timeout is an error.
 send_version_to() {
   python3 - "$@" <<'PY'
 import hashlib, os, socket, struct, sys, time
 ip, port, source, ua = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].encode()
+report = len(sys.argv) > 5 and sys.argv[5] == "report"
 def netaddr(host, p):
     return struct.pack("<Q", 0) + b"\0" * 10 + b"\xff\xff" + socket.inet_aton(host) + struct.pack(">H", p)
 payload = (struct.pack("<iQq", 70016, 0, int(time.time())) + netaddr(ip, port) + netaddr(source, 0)
@@ -117,12 +120,29 @@ frame = bytes.fromhex("dab5bffa") + b"version".ljust(12, b"\0") + struct.pack("<
 s = socket.socket()
 s.settimeout(10)
 s.bind((source, 0))
+received = b""
 try:
+    # A refusal at accept may reset the connection before connect() has even returned.
     s.connect((ip, port))
     s.sendall(frame)
-    while s.recv(65536):
-        pass
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        received += chunk
 except (ConnectionResetError, BrokenPipeError):
     pass
+except socket.timeout:
+    if not report:
+        raise
+    print("timeout")
+    sys.exit(0)
+if report:
+    commands = []
+    while len(received) >= 24:
+        length = struct.unpack("<I", received[16:20])[0]
+        commands.append(received[4:16].rstrip(b"\0").decode(errors="replace"))
+        received = received[24 + length:]
+    print("closed:", " ".join(commands))
 PY
 }

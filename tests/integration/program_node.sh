@@ -182,42 +182,7 @@ echo "  ok   network change and a bad file refused; C kept running and stopped c
 echo "== d: a banned user agent's IP stays banned across a restart"
 # send_version PORT UA: connect from IP_BANNED to A, send a version and read until A hangs up;
 # prints "closed: <commands received>", or "timeout" if A kept the connection open 10 s.
-send_version() {
-  python3 - "$IP_A" "$1" "$IP_BANNED" "$2" <<'EOF'
-import hashlib, os, socket, struct, sys, time
-ip, port, source, ua = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4].encode()
-def netaddr(host, p):
-    return struct.pack("<Q", 0) + b"\0" * 10 + b"\xff\xff" + socket.inet_aton(host) + struct.pack(">H", p)
-payload = (struct.pack("<iQq", 70016, 0, int(time.time())) + netaddr(ip, port) + netaddr(source, 0)
-           + os.urandom(8) + bytes([len(ua)]) + ua + struct.pack("<i", 0) + b"\x01")
-checksum = hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4]
-frame = bytes.fromhex("dab5bffa") + b"version".ljust(12, b"\0") + struct.pack("<I", len(payload)) + checksum + payload
-s = socket.socket()
-s.settimeout(10)
-s.bind((source, 0))
-received = b""
-try:
-    # A refusal at accept may reset the connection before connect() has even returned.
-    s.connect((ip, port))
-    s.sendall(frame)
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        received += chunk
-except (ConnectionResetError, BrokenPipeError):
-    pass
-except socket.timeout:
-    print("timeout")
-    sys.exit(0)
-commands = []
-while len(received) >= 24:
-    length = struct.unpack("<I", received[16:20])[0]
-    commands.append(received[4:16].rstrip(b"\0").decode(errors="replace"))
-    received = received[24 + length:]
-print("closed:", " ".join(commands))
-EOF
-}
+send_version() { send_version_to "$IP_A" "$1" "$IP_BANNED" "$2" report; }
 result=$(send_version "${PORT[a]}" "/Bitcoin ABC:0.20/") || fail "the version sender failed"
 expect_log a "banned ${IP_BANNED//./\\.} until [0-9]+: banned_user_agent" 15 "the ABC user agent was not banned"
 [[ $result == closed:* ]] || fail "A kept the banned peer's connection open ($result)"
