@@ -3,7 +3,10 @@
 // on -bind), persists peers.json in the data directory, and every connection event and message
 // is logged with the peer's context. SIGHUP re-reads the options and the config file and
 // applies them at run time; SIGINT/SIGTERM stop it gracefully (bounded).
+#include "logging.hpp"
+#include "metrics_endpoint.hpp"
 #include "options.hpp"
+#include "rpc/rpc_service.hpp"
 
 #include <bsvpeer/conn/connection_action.hpp>
 #include <bsvpeer/conn/peer_connection.hpp>
@@ -13,8 +16,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <fmt/ostream.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -22,6 +25,7 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <iostream>
+#include <mutex>
 #include <set>
 #include <sys/file.h>
 #include <thread>
@@ -37,46 +41,24 @@ namespace {
 
 constexpr const char* kVersion = "0.1.0";
 
+// The connection events the library does not log itself (it logs state changes, the handshake,
+// messages, bans, misbehaviour and restarts with the peer's prefix): streamed payloads and
+// refused sends, at debug.
 conn::EventHandler make_logger(std::shared_ptr<spdlog::logger> log) {
   return [log](const conn::ConnectionEvent& e) {
+    if (!log->should_log(spdlog::level::debug)) return;
+    const auto* chunk = std::get_if<conn::PayloadChunk>(&e.body);
+    const auto* refused = std::get_if<conn::SendRefused>(&e.body);
+    if (!chunk && !refused) return;
     const std::string who =
         fmt::format("{} {} #{}", endpoint_text(e.peer.endpoint),
                     e.peer.direction == conn::Direction::outbound ? "out" : "in", e.peer.id);
-    std::visit(
-        [&](const auto& body) {
-          using T = std::decay_t<decltype(body)>;
-          if constexpr (std::is_same_v<T, conn::StateChanged>) {
-            if (body.reason) {
-              log->info("[{}] state {} -> {} ({}{}{})", who, to_string(body.from),
-                        to_string(body.to), to_string(*body.reason),
-                        body.detail.empty() ? "" : ": ", body.detail);
-            } else {
-              log->info("[{}] state {} -> {}", who, to_string(body.from), to_string(body.to));
-            }
-          } else if constexpr (std::is_same_v<T, conn::HandshakeDone>) {
-            log->info("[{}] handshake done: version {} services {:#x} user agent '{}' height {}",
-                      who, body.peer_version.version, body.peer_version.services,
-                      body.peer_version.user_agent, body.peer_version.start_height);
-          } else if constexpr (std::is_same_v<T, conn::MessageReceived>) {
-            log->info("[{}] recv {}", who, conn::describe(body.message));
-          } else if constexpr (std::is_same_v<T, conn::BanRequested>) {
-            log->warn("[{}] ban requested: {} ({})", who, to_string(body.reason), body.detail);
-          } else if constexpr (std::is_same_v<T, conn::PayloadChunk>) {
-            if (body.first || body.last) {
-              log->info("[{}] streamed {} of {} bytes: {}", who, body.command, body.total_length,
-                        body.first ? "begin" : (body.checksum_ok ? "end" : "end, bad checksum"));
-            }
-          } else if constexpr (std::is_same_v<T, conn::Misbehaviour>) {
-            log->warn("[{}] misbehaving +{} (score {}): {}", who, body.points, body.score,
-                      body.reason);
-          } else if constexpr (std::is_same_v<T, conn::RestartScheduled>) {
-            log->info("[{}] restart {} in {} ms", who, body.restart_count,
-                      std::chrono::duration_cast<std::chrono::milliseconds>(body.delay).count());
-          } else if constexpr (std::is_same_v<T, conn::SendRefused>) {
-            log->warn("[{}] not sent {}: {}", who, body.command, body.why);
-          }
-        },
-        e.body);
+    if (chunk && (chunk->first || chunk->last)) {
+      log->debug("[{}] streamed {} of {} bytes: {}", who, chunk->command, chunk->total_length,
+                 chunk->first ? "begin" : (chunk->checksum_ok ? "end" : "end, bad checksum"));
+    } else if (refused) {
+      log->debug("[{}] not sent {}: {}", who, refused->command, refused->why);
+    }
   };
 }
 
@@ -85,22 +67,19 @@ void log_node_event(spdlog::logger& log, const node::NodeEvent& event) {
   std::visit(
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, node::ConnectionRejected>) {
-          log.info("refused inbound {}: {}", endpoint_text(e.endpoint), e.why);
-        } else if constexpr (std::is_same_v<T, node::DiscoveryResult>) {
+        if constexpr (std::is_same_v<T, node::DiscoveryResult>) {
           if (e.error.empty()) {
-            log.info("discovery {}: {} addresses, {} new", e.source, e.found, e.added);
+            // One per addr message from gossip: debug, like every per-message line.
+            log.log(e.source == "addr" ? spdlog::level::debug : spdlog::level::info,
+                    "discovery {}: {} addresses, {} new", e.source, e.found, e.added);
           } else {
             log.warn("discovery {}: {}", e.source, e.error);
           }
         } else if constexpr (std::is_same_v<T, node::PeerUnbanned>) {
           log.info("unbanned {}", e.ip);
-        } else if constexpr (std::is_same_v<T, node::ConnectionEstablished> ||
-                             std::is_same_v<T, node::ConnectionFailed> ||
-                             std::is_same_v<T, node::ConnectionLost>) {
-          // Said by the connection tap already (state lines).
         } else {
-          // Listener up/down, bans, isolation: the Manager logs these itself.
+          // Connections (the library's per-peer lines), refusals, listener up/down, bans,
+          // isolation: the library logs these itself, once.
         }
       },
       event);
@@ -165,6 +144,10 @@ std::set<tcp::endpoint> kept_peers(const node::ManagerConfig& config) {
   return peers;
 }
 
+program::LogSettings log_settings(const program::Options& o) {
+  return {o.log_level, o.debug_log_file, o.print_to_console, o.shrink_debug_file};
+}
+
 std::filesystem::path home_directory() {
   const char* home = std::getenv("HOME");
   return home ? std::filesystem::path(home) : std::filesystem::path();
@@ -195,16 +178,9 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  auto log = std::make_shared<spdlog::logger>(
-      "bsvpeer", std::make_shared<spdlog::sinks::stdout_color_sink_mt>());
-  log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  const auto level = spdlog::level::from_str(options.log_level);
-  log->set_level(level);
-  log->flush_on(spdlog::level::trace);
-  // The library logs its own view of each connection; at the default level the tap's lines
-  // say the same, so connections speak only from -debug on (or when something goes wrong).
-  auto connection_log = log->clone("bsvpeer.conn");
-  connection_log->set_level(level <= spdlog::level::debug ? level : spdlog::level::warn);
+  program::ProgramLog program_log(log_settings(options));
+  auto log = program_log.log();
+  auto connection_log = program_log.connection_log();
   const auto with_loggers = [&](program::Options& o) {
     o.manager.connection.logger = connection_log;
     o.manager.logger = log;
@@ -223,6 +199,10 @@ int main(int argc, char** argv) {
   auto lock = DataDirLock::acquire(options.data_dir, lock_error);
   if (!lock) {
     log->error("{}", lock_error);
+    return 1;
+  }
+  if (auto why = program_log.open_file()) {
+    log->error("{}", *why);
     return 1;
   }
 
@@ -246,50 +226,123 @@ int main(int argc, char** argv) {
     }
   });
   manager->start();
+  // After the Manager: a scrape may come at once.
+  std::shared_ptr<program::HttpServer> metrics_server;
+  if (!options.metrics_bind.empty()) {
+    metrics_server = program::HttpServer::create(ioc.get_executor(), options.metrics_bind, {},
+                                                 program::metrics_handler(manager), log);
+    if (auto why = metrics_server->start()) {
+      log->error("metrics: {}", *why);
+      return 1;
+    }
+    for (const auto& ep : metrics_server->local_endpoints())
+      log->info("metrics on http://{}/metrics", endpoint_text(ep));
+  }
 
-  asio::signal_set stop_signals(ioc, SIGINT, SIGTERM);
-  stop_signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-    if (ec) return;
-    log->info("signal {}: shutting down", signo);
+  // The JSON-RPC server, when on; stopped (cookie removed) when the shutdown starts.
+  std::unique_ptr<program::rpc::RpcServer> rpc;
+  std::atomic<bool> shutting_down{false};
+  const auto begin_shutdown = [&](const std::string& why) {
+    if (shutting_down.exchange(true)) return;
+    log->info("{}: shutting down", why);
+    if (rpc) rpc->stop();
+    if (metrics_server) metrics_server->stop();
     manager->shutdown([&] {
       work.reset();
       ioc.stop();
     });
+  };
+  asio::signal_set stop_signals(ioc, SIGINT, SIGTERM);
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    begin_shutdown(fmt::format("signal {}", signo));
   });
-  // SIGHUP: the options and the config file again, applied to the running node.
+  // SIGHUP and the RPC's reloadconfig: the options and the config file again, applied to the
+  // running node. `options` is read by the RPC's threads too: under options_mutex.
+  std::mutex options_mutex;
+  const auto reload = [&]() -> std::optional<std::string> {
+    std::lock_guard lock(options_mutex);
+    // First the log file reopened (logrotate moved it away), whatever the reload brings.
+    if (auto why = program_log.reload(log_settings(options))) log->error("{}", *why);
+    auto again = program::parse_options(argc, argv, home_directory());
+    if (auto* error = std::get_if<std::string>(&again)) return *error;
+    auto& next = std::get<program::Options>(again);
+    with_loggers(next);
+    if (auto why = program::reload_error(options, next)) return why;
+    if (auto refused = manager->update_config(next.manager)) return refused;
+    // update_config takes limits and timers; the peers to keep connected are the Manager's own
+    // list (filled from the config at start), so apply the difference.
+    const auto before = kept_peers(options.manager);
+    const auto after = kept_peers(next.manager);
+    for (const auto& ep : after) {
+      if (!before.count(ep)) manager->add_manual_peer(ep);
+    }
+    for (const auto& ep : before) {
+      if (!after.count(ep)) manager->remove_manual_peer(ep);
+    }
+    options = std::move(next);
+    // The new level and destinations.
+    if (auto why = program_log.reload(log_settings(options))) log->error("{}", *why);
+    log->info("configuration reloaded");
+    return std::nullopt;
+  };
   asio::signal_set reload_signal(ioc, SIGHUP);
   std::function<void()> wait_reload = [&] {
     reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
-      auto again = program::parse_options(argc, argv, home_directory());
-      if (auto* error = std::get_if<std::string>(&again)) {
-        log->error("reload refused: {}", *error);
-      } else {
-        auto& next = std::get<program::Options>(again);
-        with_loggers(next);
-        if (auto why = program::reload_error(options, next)) {
-          log->error("reload refused: {}", *why);
-        } else if (auto refused = manager->update_config(next.manager)) {
-          log->error("reload refused: {}", *refused);
-        } else {
-          // update_config takes limits and timers; the peers to keep connected are the
-          // Manager's own list (filled from the config at start), so apply the difference.
-          const auto before = kept_peers(options.manager);
-          const auto after = kept_peers(next.manager);
-          for (const auto& ep : after) {
-            if (!before.count(ep)) manager->add_manual_peer(ep);
-          }
-          for (const auto& ep : before) {
-            if (!after.count(ep)) manager->remove_manual_peer(ep);
-          }
-          options = std::move(next);
-          log->info("configuration reloaded");
-        }
-      }
+      if (auto refused = reload()) log->error("reload refused: {}", *refused);
       wait_reload();
     });
   };
   wait_reload();
+
+  if (options.rpc.enabled) {
+    program::rpc::NodeContext context;
+    context.manager = manager;
+    context.start_time = std::chrono::duration_cast<std::chrono::seconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+    context.facts = [&] {
+      std::lock_guard lock(options_mutex);
+      const auto& m = options.manager;
+      program::rpc::NodeFacts f;
+      f.user_agent = m.connection.user_agent;
+      f.local_services = m.connection.services;
+      f.default_port = m.connection.network.default_port;
+      f.default_ban_time =
+          std::chrono::duration_cast<std::chrono::seconds>(m.connection.policy.ban_duration);
+      f.max_connections = m.max_connections;
+      f.target_outbound = m.target_outbound;
+      f.max_manual = m.max_manual;
+      f.min_connected_peers = m.min_connected_peers;
+      f.network = std::string(m.connection.network.name);
+      return f;
+    };
+    // The reply goes out first: the stop begins a moment later.
+    auto stop_timer = std::make_shared<asio::steady_timer>(ioc);
+    context.request_stop = [&, stop_timer] {
+      stop_timer->expires_after(std::chrono::milliseconds(200));
+      stop_timer->async_wait([&](const boost::system::error_code& ec) {
+        if (!ec) begin_shutdown("RPC stop");
+      });
+    };
+    context.reload = reload;
+    auto started = program::rpc::RpcServer::start(ioc.get_executor(), options.rpc, options.data_dir,
+                                                  context, log);
+    if (auto* error = std::get_if<std::string>(&started)) {
+      if (options.rpc.required) {
+        log->error("{}", *error);
+        // Nothing ran yet (the io_context starts below): no peer to close, no store changed.
+        events_done = true;
+        event_logger.join();
+        return 1;
+      }
+      // The defaults only: another node on this host may hold the port.
+      log->error("{}; running without JSON-RPC", *error);
+    } else {
+      rpc = std::move(std::get<0>(started));
+    }
+  }
 
   // SIGUSR1: one status line (connections by kind, store counts, traffic), for operators and
   // for tests that run nodes as processes.
@@ -313,6 +366,7 @@ int main(int argc, char** argv) {
   ioc.run();
   for (auto& t : pool)
     t.join();
+  if (rpc) rpc->stop();
   events_done = true;
   event_logger.join();
   for (const auto& e : events->poll().events)

@@ -23,7 +23,9 @@ namespace {
 constexpr const char* kConfigName = "bsvpeer.conf";
 
 // Switches that take -noname (bitcoind style) besides -name=0/1.
-constexpr std::array kBoolOptions = {"listen", "dnsseed", "getaddr"};
+constexpr std::array kBoolOptions = {"listen",       "dnsseed",        "getaddr",
+                                     "server",       "printtoconsole", "shrinkdebugfile",
+                                     "debuglogfile", "metrics"};
 
 bool is_bool_option(std::string_view name) {
   return std::find(kBoolOptions.begin(), kBoolOptions.end(), name) != kBoolOptions.end();
@@ -64,6 +66,10 @@ struct RawOptions {
   std::uint64_t services = 0;
   std::uint64_t addr_services = 1;
   std::string log_level = "info";
+  std::string debug_log_file = "debug.log";
+  bool print_to_console = true, shrink_debug_file = false, metrics = false;
+  std::vector<std::string> metrics_bind;
+  RawRpcOptions rpc;
 };
 
 po::options_description describe(RawOptions& r, Options& o) {
@@ -141,7 +147,21 @@ po::options_description describe(RawOptions& r, Options& o) {
        "threads running the network (default 0: max(2, CPU cores)); 1 costs the least CPU "
        "per message, more handshake many peers at once faster")  //
       ("debug", po::value(&r.log_level)->implicit_value("debug"),
-       "log level: trace, debug, info, warn, error");
+       "log level: trace, debug, info, warn, error")  //
+      ("debuglogfile", po::value(&r.debug_log_file),
+       "log file, absolute or relative to the network's data directory (default: debug.log; "
+       "-nodebuglogfile: none)")                                                           //
+      ("printtoconsole", flag(&r.print_to_console), "log to the console too (default 1)")  //
+      ("shrinkdebugfile", flag(&r.shrink_debug_file),
+       "cut the log file to its last 10 MB at startup when it exceeds 11 MB (default: 1 "
+       "without -debug)")  //
+      ("metrics", flag(&r.metrics),
+       "serve Prometheus metrics at /metrics (default 0; on 127.0.0.1:9335 unless "
+       "-metricsbind)")  //
+      ("metricsbind", po::value(&r.metrics_bind)->composing(),
+       "serve /metrics on this address[:port] (default port 9335), repeatable; implies "
+       "-metrics");
+  describe_rpc_options(desc, r.rpc);
   return desc;
 }
 
@@ -369,6 +389,22 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
   if (spdlog::level::from_str(o.log_level) == spdlog::level::off && o.log_level != "off") {
     return "-debug: unknown level '" + o.log_level + "' (trace, debug, info, warn, error)";
   }
+  if (r.debug_log_file != "0" && !r.debug_log_file.empty()) {
+    o.debug_log_file = fs::path(r.debug_log_file).is_absolute() ? fs::path(r.debug_log_file)
+                                                                : o.data_dir / r.debug_log_file;
+  }
+  o.print_to_console = r.print_to_console;
+  o.shrink_debug_file = vm.count("shrinkdebugfile") && !vm["shrinkdebugfile"].defaulted()
+                            ? r.shrink_debug_file
+                            : spdlog::level::from_str(o.log_level) >= spdlog::level::info;
+  for (const auto& text : r.metrics_bind) {
+    auto ep = parse_endpoint(text, kDefaultMetricsPort);
+    if (!ep) return "-metricsbind: not an ip[:port]: '" + text + "'";
+    o.metrics_bind.push_back(*ep);
+  }
+  if (r.metrics && o.metrics_bind.empty()) {
+    o.metrics_bind.emplace_back(boost::asio::ip::address_v4::loopback(), kDefaultMetricsPort);
+  }
 
   for (auto e : {parse_int_range("port", r.port, 0, 65535),
                  parse_int_range("maxconnections", r.max_connections, 1, 100'000),
@@ -467,6 +503,7 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     if (!parse_endpoint(s, 53)) return "-dnsserver: not an ip[:port]: '" + s + "'";
   }
   if (auto e = node::manager_config_error(m)) return "invalid configuration: " + *e;
+  if (auto e = finish_rpc_options(r.rpc, vm, c.network.id, o.rpc)) return *e;
   return o;
 }
 

@@ -2,6 +2,8 @@
 // bitcoind-style options of the bsvpeer program: the command line (-name=value, -noname) and a
 // config file (name=value lines, [main]/[test]/[regtest]/[stn] sections), the command line
 // winning. Everything the node runs with ends up in a ManagerConfig.
+#include "rpc_options.hpp"
+
 #include <bsvpeer/node/manager_config.hpp>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -14,6 +16,10 @@
 
 namespace bsvpeer::program {
 
+// The metrics listener's port when -metricsbind gives none (-metrics alone: 127.0.0.1 there).
+// Clear of every network's P2P and RPC ports and of the common exporter ports.
+inline constexpr std::uint16_t kDefaultMetricsPort = 9335;
+
 struct Options {
   node::ManagerConfig manager;
   // The network's own directory (<datadir>/regtest, ...): peers.json and the lock live there.
@@ -21,8 +27,17 @@ struct Options {
   // The config file read (empty when there was none).
   std::filesystem::path config_file;
   std::string log_level = "info";
+  // Log destinations as bitcoind's: debug.log in data_dir unless -debuglogfile=0 (empty then),
+  // the console unless -printtoconsole=0, the file cut at startup with -shrinkdebugfile.
+  std::filesystem::path debug_log_file;
+  bool print_to_console = true;
+  bool shrink_debug_file = false;
+  // Where /metrics listens (-metricsbind, -metrics); empty: off.
+  std::vector<boost::asio::ip::tcp::endpoint> metrics_bind;
   // Threads running the network (every connection and the Manager); 0: max(2, cores).
   unsigned io_threads = 0;
+  // JSON-RPC (-server, -rpc*).
+  RpcOptions rpc;
   bool show_version = false;
   bool show_help = false;
   std::string help_text;

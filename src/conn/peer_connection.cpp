@@ -55,6 +55,12 @@ bool is_failure(DisconnectReason r) {
   }
 }
 
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 template <class... Args>
@@ -190,12 +196,13 @@ void PeerConnection::set_state(PeerState to, std::optional<DisconnectReason> rea
                                std::string detail) {
   const PeerState from = state_.exchange(to, std::memory_order_relaxed);
   if (from == to && !reason) return;
+  // Transitions at debug; the events an operator reads at info (established, closing) have
+  // their own lines.
   if (reason) {
-    log(to == PeerState::connected ? spdlog::level::info : spdlog::level::debug,
-        "{} -> {} ({}{}{})", to_string(from), to_string(to), to_string(*reason),
-        detail.empty() ? "" : ": ", detail);
+    log(spdlog::level::debug, "state {} -> {} ({}{}{})", to_string(from), to_string(to),
+        to_string(*reason), detail.empty() ? "" : ": ", detail);
   } else {
-    log(spdlog::level::debug, "{} -> {}", to_string(from), to_string(to));
+    log(spdlog::level::debug, "state {} -> {}", to_string(from), to_string(to));
   }
   emit(StateChanged{from, to, reason, std::move(detail)});
 }
@@ -328,13 +335,11 @@ asio::awaitable<std::optional<DisconnectReason>> PeerConnection::connect() {
   }
   if (result.index() == 1) {
     stop_detail_ = "no answer within the connect timeout";
-    log(spdlog::level::warn, "connect timed out");
     co_return DisconnectReason::connect_timeout;
   }
   auto [ec] = std::get<0>(result);
   if (ec) {
     stop_detail_ = ec.message();
-    log(spdlog::level::warn, "connect failed: {}", ec.message());
     // A reset before we saw the connect complete: the peer accepted and then closed it at once
     // (as a node refusing a duplicate does), which is a reset, not a refused dial.
     co_return ec == asio::error::connection_reset ? DisconnectReason::network_error
@@ -376,6 +381,12 @@ asio::awaitable<void> PeerConnection::read_loop() {
       co_return;
     }
     bytes_in_.fetch_add(n, std::memory_order_relaxed);
+    {
+      const auto now_s = unix_seconds();
+      last_receive_time_.store(now_s, std::memory_order_relaxed);
+      receive_minutes_.add(now_s / 60, n);
+      receive_seconds_.add(now_s, n);
+    }
     core_->on_bytes_received(Clock::now());
     wire::ByteSpan input(buffer.data(), n);
     while (!stopping_ && core_->state() != ConnectionState::closed) {
@@ -420,6 +431,7 @@ void PeerConnection::handle_outcome(wire::FrameDecoder::Outcome outcome) {
     case Kind::stream_begin: {
       messages_in_.fetch_add(1, std::memory_order_relaxed);
       const auto& header = decoder_->header();
+      count_received(header);
       // A streamed payload before the handshake is a message before version/verack: the core
       // scores it; its bytes are skipped.
       stream_admitted_ = core_->handshake_complete();
@@ -450,8 +462,50 @@ void PeerConnection::handle_outcome(wire::FrameDecoder::Outcome outcome) {
   }
 }
 
+void PeerConnection::count_received(const wire::FrameHeader& header) {
+  std::lock_guard lock(traffic_mutex_);
+  traffic_.add_received(header.command, header.size() + header.payload_length);
+}
+
+void PeerConnection::RateWindow::add(std::int64_t now_bucket, std::uint64_t n) noexcept {
+  const auto b = bucket.load(std::memory_order_relaxed);
+  if (b != now_bucket) {
+    previous.store(b == now_bucket - 1 ? current.load(std::memory_order_relaxed) : 0,
+                   std::memory_order_relaxed);
+    current.store(0, std::memory_order_relaxed);
+    bucket.store(now_bucket, std::memory_order_relaxed);
+  }
+  current.fetch_add(n, std::memory_order_relaxed);
+}
+
+std::uint64_t PeerConnection::RateWindow::last_complete(std::int64_t now_bucket) const noexcept {
+  const auto b = bucket.load(std::memory_order_relaxed);
+  if (b == now_bucket) return previous.load(std::memory_order_relaxed);
+  if (b == now_bucket - 1) return current.load(std::memory_order_relaxed);
+  return 0;
+}
+
+std::uint64_t PeerConnection::receive_rate_minute() const noexcept {
+  return receive_minutes_.last_complete(unix_seconds() / 60) / 60;
+}
+
+std::uint64_t PeerConnection::receive_rate_second() const noexcept {
+  return receive_seconds_.last_complete(unix_seconds());
+}
+
+void PeerConnection::note_queue() noexcept {
+  send_queue_bytes_.store(queue_.bytes(), std::memory_order_relaxed);
+  send_paused_.store(queue_.above_high_watermark(), std::memory_order_relaxed);
+}
+
+MessageStats PeerConnection::traffic() const {
+  std::lock_guard lock(traffic_mutex_);
+  return traffic_;
+}
+
 void PeerConnection::handle_frame() {
   messages_in_.fetch_add(1, std::memory_order_relaxed);
+  count_received(decoder_->header());
   const auto& command = decoder_->header().command;
   const TimePoint now = Clock::now();
   auto message = wire::decode_payload(command, decoder_->payload());
@@ -461,7 +515,8 @@ void PeerConnection::handle_frame() {
                            actions_);
     return;
   }
-  log(spdlog::level::trace, "recv {}", describe(*message));
+  // Every message once, here (Deliver does not log again): debug, never info.
+  log(spdlog::level::debug, "recv {}", describe(*message));
   core_->on_message(std::move(*message), now, actions_);
 }
 
@@ -489,7 +544,7 @@ void PeerConnection::execute_actions() {
               }
               decoder_->set_allow_extended(a.peer_version.version >= net::kExtendedPayloadVersion);
               log(spdlog::level::info,
-                  "handshake complete: version {} services {:#x} ua '{}' height {}",
+                  "handshake done: version {} services {:#x} user agent '{}' height {}",
                   a.peer_version.version, a.peer_version.services, a.peer_version.user_agent,
                   a.peer_version.start_height);
               if (restart_backoff_) restart_backoff_->record_success();
@@ -503,11 +558,10 @@ void PeerConnection::execute_actions() {
                   it->second(*unknown);
                 }
               }
-              log(spdlog::level::debug, "recv {}", describe(a.message));
               emit(MessageReceived{std::move(a.message)});
             },
             [&](Misbehaved& a) {
-              log(spdlog::level::info, "misbehaving +{} (score {}): {}", a.points, a.score,
+              log(spdlog::level::warn, "misbehaving +{} (score {}): {}", a.points, a.score,
                   a.reason);
               emit(Misbehaviour{a.points, a.score, a.reason});
             },
@@ -549,12 +603,19 @@ void PeerConnection::enqueue(const wire::Message& message, bool priority) {
   log(spdlog::level::trace, "send {}", describe(message));
   // The core marks its own control frames (handshake, ping/pong, reject); what a user sends
   // queues behind them in the bulk lane.
+  const std::size_t queued_size = frame.size();
   if (!queue_.push(std::move(frame), priority ? SendQueue::Lane::control : SendQueue::Lane::bulk)) {
     log(spdlog::level::warn, "send queue full ({} bytes); closing", queue_.bytes());
     stop(DisconnectReason::send_queue_full, "peer does not read", false);
     return;
   }
   messages_out_.fetch_add(1, std::memory_order_relaxed);
+  {
+    // Counted when queued, as bitcoind counts in PushMessage.
+    std::lock_guard lock(traffic_mutex_);
+    traffic_.add_sent(command, queued_size);
+  }
+  note_queue();
   writer_wake_.cancel();
 }
 
@@ -575,6 +636,7 @@ asio::awaitable<void> PeerConnection::write_loop() {
     batch.clear();
     buffers.clear();
     queue_.take_batch(batch, kMaxWriteBatch);
+    note_queue();
     for (const auto& frame : batch)
       buffers.emplace_back(asio::buffer(frame));
     auto [ec, n] = co_await asio::async_write(socket_, buffers, kUseTuple);
@@ -585,6 +647,7 @@ asio::awaitable<void> PeerConnection::write_loop() {
       co_return;
     }
     bytes_out_.fetch_add(n, std::memory_order_relaxed);
+    last_send_time_.store(unix_seconds(), std::memory_order_relaxed);
     if (core_) core_->on_bytes_sent(Clock::now());
     if (!queue_.above_high_watermark()) reader_wake_.cancel();
   }
@@ -624,10 +687,15 @@ void PeerConnection::stop(DisconnectReason reason, std::string detail, bool flus
   if (!stop_reason_) {
     stop_reason_ = reason;
     stop_detail_ = std::move(detail);
-    // Peer faults are warnings; network trouble and our own decisions are routine.
+    // The one line of a connection's end. Peer faults and failed dials or handshakes are
+    // warnings; network trouble and our own decisions are routine.
     const bool ours = !failure_kind_of(reason).has_value();
-    log(is_failure(reason) || ours ? spdlog::level::info : spdlog::level::warn, "closing: {} ({})",
-        to_string(reason), stop_detail_);
+    const bool failed_to_connect = reason == DisconnectReason::connect_failed ||
+                                   reason == DisconnectReason::connect_timeout ||
+                                   reason == DisconnectReason::handshake_timeout;
+    log((is_failure(reason) || ours) && !failed_to_connect ? spdlog::level::info
+                                                           : spdlog::level::warn,
+        "closing: {} ({})", to_string(reason), stop_detail_);
   }
   if (core_ && core_->state() != ConnectionState::closed) {
     Actions ignored;

@@ -6,23 +6,26 @@ bool is_message_event(const NodeEvent& e) noexcept {
   return std::holds_alternative<MessageEvent>(e);
 }
 
-void Subscription::push(const NodeEvent& e) {
+bool Subscription::push(const NodeEvent& e) {
   const bool message = is_message_event(e);
   if ((filter_ == EventFilter::control && message) ||
       (filter_ == EventFilter::messages && !message)) {
-    return;
+    return true;
   }
+  bool kept_all = true;
   {
     std::lock_guard lock(mutex_);
-    if (cancelled_) return;
+    if (cancelled_) return true;
     if (queue_.size() >= capacity_) {
       queue_.pop_front();
       ++lost_since_poll_;
       ++lost_total_;
+      kept_all = false;
     }
     queue_.push_back(e);
   }
   cv_.notify_one();
+  return kept_all;
 }
 
 Subscription::Batch Subscription::poll() {
@@ -66,6 +69,7 @@ std::shared_ptr<Subscription> EventHub::subscribe(EventFilter filter, std::size_
 }
 
 void EventHub::publish(const NodeEvent& e) {
+  if (observer_) observer_(e);
   std::vector<std::shared_ptr<Subscription>> live;
   {
     std::lock_guard lock(mutex_);
@@ -81,8 +85,9 @@ void EventHub::publish(const NodeEvent& e) {
     message_subscribers_.store(for_messages);
   }
   // Delivered outside the hub's lock: one subscriber's lock never blocks the list.
-  for (const auto& s : live)
-    s->push(e);
+  for (const auto& s : live) {
+    if (!s->push(e)) overflows_.fetch_add(1);
+  }
 }
 
 std::size_t EventHub::subscribers() const {

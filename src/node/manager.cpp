@@ -13,6 +13,7 @@
 #include <bsvpeer/peer/null_logger.hpp>
 #include <bsvpeer/peer/peer_endpoint.hpp>
 #include <bsvpeer/peer/peer_store_file.hpp>
+#include <bsvpeer/peer/subnet.hpp>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -30,6 +31,7 @@
 
 namespace bsvpeer::node {
 
+using net::endpoint_text;
 using net::ip_text;
 
 namespace asio = boost::asio;
@@ -118,6 +120,8 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     bool getaddr_answered = false;
     wire::Version version;
     std::int64_t connected_since = 0;
+    std::int64_t time_offset = 0;
+    int misbehaviour = 0;
     KnownInventory known_inventory;
   };
 
@@ -164,6 +168,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
       for (const auto& ep : config.fixed_peers)
         manual.insert(ep);
     }
+    update_manual_copy();
     if (config.listen) start_listeners();
     start_dns_seeder();
     schedule_persist();
@@ -246,6 +251,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     };
     handlers.on_outcome = [weak](const SeedOutcome& o) {
       auto self = weak.lock();
+      if (self) self->metrics->count_dns_lookup(o.status);
       if (!self || o.status == ResolveStatus::ok) return;
       asio::post(self->strand, [self, seed = o.seed, message = o.message] {
         self->hub.publish(DiscoveryResult{seed, 0, 0, message});
@@ -299,6 +305,12 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     if (!all_done) {
       log->warn("shutdown: {} connections still open after the timeout; dropping them",
                 connections.size());
+      {
+        std::lock_guard lock(info_mutex);
+        for (const auto& [id, live] : connections)
+          closed_traffic.merge(live.connection->traffic());
+        snapshots.clear();
+      }
       connections.clear();
       update_counts();
     }
@@ -397,6 +409,8 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
         boost::system::error_code ec;
         auto address = asio::ip::make_address(record.ip, ec);
         if (ec) continue;
+        // Inside a banned subnet (its own record is not banned).
+        if (store->is_ip_banned(record.ip, now)) continue;
         // Not yet eligible by its own backoff: skip (the selector asked only for Inaccessible).
         auto it = backoffs.find(record.id);
         if (it != backoffs.end() && !it->second.eligible(steady_now)) continue;
@@ -488,7 +502,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     if (ec || stopping) return;
     const std::string ip = ip_text(remote.address());
     auto refuse = [&](const std::string& why) {
-      log->debug("refused inbound {}: {}", fmt::streamed(remote), why);
+      log->info("refused inbound {}: {}", endpoint_text(remote), why);
       hub.publish(ConnectionRejected{remote, why});
       boost::system::error_code ignored;
       socket.set_option(asio::socket_base::linger(true, 0), ignored);
@@ -624,7 +638,15 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
 
   conn::EventHandler event_handler() {
     std::weak_ptr<Impl> weak = shared_from_this();
-    return [weak, observer = config.connection_observer](const conn::ConnectionEvent& e) {
+    // The metrics see every event on the connection's own strand (an atomic add or two), then
+    // the user's observer.
+    conn::EventHandler observer =
+        [user = config.connection_observer, m = metrics,
+         track = std::make_shared<NodeMetrics::ConnectionTrack>()](const conn::ConnectionEvent& e) {
+          m->observe(e, *track, conn::Clock::now());
+          if (user) user(e);
+        };
+    return [weak, observer = std::move(observer)](const conn::ConnectionEvent& e) {
       if (observer) observer(e);
       // Streamed chunks point into the connection's buffer: not forwarded across strands.
       if (std::holds_alternative<conn::PayloadChunk>(e.body)) return;
@@ -652,6 +674,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
             live.handshaked = true;
             live.version = body.peer_version;
             live.connected_since = now;
+            live.time_offset = body.peer_version.timestamp - now;
             if (live.kind == SlotKind::inbound && live.store_id.empty()) {
               // Its listening port is a guess: the network's default.
               if (auto a = store->add(live.ip, config.connection.network.default_port,
@@ -677,6 +700,9 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
             const auto until =
                 now + std::chrono::duration_cast<std::chrono::seconds>(body.duration).count();
             apply_ban(live.ip, std::string(conn::to_string(body.reason)), until);
+          } else if constexpr (std::is_same_v<T, conn::Misbehaviour>) {
+            live.misbehaviour = body.score;
+            update_counts(e.peer.id);
           } else if constexpr (std::is_same_v<T, conn::RestartScheduled>) {
             if (!live.store_id.empty()) (void)store->mark_restart(live.store_id);
           } else if constexpr (std::is_same_v<T, conn::StateChanged>) {
@@ -722,6 +748,14 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
       }
     }
     const bool inbound_gone = live.kind == SlotKind::inbound && live.slot && !live.same_host;
+    {
+      // Folded in under the lock that peers' copies are read under, so traffic_totals() never
+      // counts this connection twice or not at all.
+      auto traffic = live.connection->traffic();
+      std::lock_guard lock(info_mutex);
+      closed_traffic.merge(traffic);
+      snapshots.erase(peer.id);
+    }
     // The slot goes back exactly once: the token is destroyed with the entry.
     connections.erase(it);
     update_counts(peer.id);
@@ -856,6 +890,33 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     if (any) hub.publish(PeerUnbanned{ip});
   }
 
+  // The store changed already (on the caller's thread, so the RPC reads its own write); what
+  // needs the strand follows here.
+  void after_subnet_ban(const peer::Subnet& subnet, const std::string& reason, std::int64_t until) {
+    log->warn("banned {} until {}: {}", subnet.to_string(), until, reason);
+    hub.publish(PeerBanned{subnet.to_string(), reason, until});
+    for (auto& [id, live] : connections) {
+      if (subnet.contains(std::string_view(live.ip))) {
+        live.connection->disconnect(conn::DisconnectReason::local_request);
+      }
+    }
+    persist(false);
+  }
+
+  void after_unban(const std::vector<std::string>& ips, const std::string& what) {
+    for (const auto& r : store->snapshot()) {
+      if (std::find(ips.begin(), ips.end(), r.ip) != ips.end()) backoffs.erase(r.id);
+    }
+    log->info("unbanned {}", what);
+    hub.publish(PeerUnbanned{what});
+    persist(false);
+  }
+
+  void update_manual_copy() {
+    std::lock_guard lock(info_mutex);
+    manual_copy.assign(manual.begin(), manual.end());
+  }
+
   // --- health and figures ---------------------------------------------------------------
 
   void evaluate_health() {
@@ -920,6 +981,10 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     info.services = live.version.services;
     info.start_height = live.version.start_height;
     info.connected_since = live.connected_since;
+    info.time_offset = live.time_offset;
+    info.relay = live.version.relay;
+    info.misbehaviour = live.misbehaviour;
+    info.store_id = live.store_id;
     snap.connection = live.connection;
     return snap;
   }
@@ -941,7 +1006,9 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   std::shared_ptr<spdlog::logger> log;
   SlotPool slots;
   std::shared_ptr<conn::NonceRegistry> nonces;
-  EventHub hub;
+  // Before the hub, which reports every event it publishes to it.
+  std::shared_ptr<NodeMetrics> metrics = std::make_shared<NodeMetrics>();
+  EventHub hub{[this](const NodeEvent& e) { metrics->observe(e); }};
   std::optional<peer::PeerStoreFile> store_file;
   std::uint64_t saved_generation = 0;
   std::vector<std::shared_ptr<Listener>> listeners;
@@ -978,6 +1045,8 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   mutable std::mutex info_mutex;
   std::map<std::uint64_t, PeerSnapshot> snapshots;
   std::vector<tcp::endpoint> bound_endpoints;
+  conn::MessageStats closed_traffic;  // of connections gone
+  std::vector<tcp::endpoint> manual_copy;
 };
 
 // --- Manager -----------------------------------------------------------------------------
@@ -1100,6 +1169,7 @@ void Manager::add_manual_peer(const tcp::endpoint& endpoint) {
   auto self = shared_from_this();
   asio::post(impl_->strand, [self, endpoint] {
     self->impl_->manual.insert(endpoint);
+    self->impl_->update_manual_copy();
     self->impl_->dial_manual_peers();
   });
 }
@@ -1108,6 +1178,7 @@ void Manager::remove_manual_peer(const tcp::endpoint& endpoint) {
   auto self = shared_from_this();
   asio::post(impl_->strand, [self, endpoint] {
     self->impl_->manual.erase(endpoint);
+    self->impl_->update_manual_copy();
     for (auto& [id, live] : self->impl_->connections) {
       if (live.kind == SlotKind::manual && live.connection->endpoint() == endpoint) {
         live.connection->disconnect(conn::DisconnectReason::local_request);
@@ -1147,6 +1218,91 @@ std::optional<std::string> Manager::unban(const std::string& ip) {
   return std::nullopt;
 }
 
+std::optional<std::string> Manager::ban_subnet(const std::string& subnet, const std::string& reason,
+                                               std::int64_t until) {
+  auto parsed = peer::Subnet::parse(subnet);
+  if (!parsed) return "not an IP or subnet: '" + subnet + "'";
+  if (until <= unix_now()) return std::string("the ban would be over already");
+  store_->ban_subnet(peer::SubnetBan{*parsed, reason, unix_now(), until});
+  auto self = shared_from_this();
+  asio::post(impl_->strand, [self, s = *parsed, reason, until] {
+    self->impl_->after_subnet_ban(s, reason, until);
+  });
+  return std::nullopt;
+}
+
+std::optional<std::string> Manager::unban_subnet(const std::string& subnet) {
+  auto parsed = peer::Subnet::parse(subnet);
+  if (!parsed) return "not an IP or subnet: '" + subnet + "'";
+  bool any = store_->unban_subnet(*parsed);
+  std::vector<std::string> ips;
+  if (parsed->single_address()) {
+    const auto now = unix_now();
+    for (const auto& r : store_->list(peer::PeerStatus::banned)) {
+      if (parsed->contains(std::string_view(r.ip)) && store_->unban(r.id, now)) {
+        any = true;
+        ips.push_back(r.ip);
+      }
+    }
+  }
+  if (!any) return std::string("not banned: '" + subnet + "'");
+  auto self = shared_from_this();
+  asio::post(impl_->strand,
+             [self, ips, what = parsed->to_string()] { self->impl_->after_unban(ips, what); });
+  return std::nullopt;
+}
+
+void Manager::clear_bans() {
+  store_->clear_subnet_bans();
+  const auto now = unix_now();
+  std::vector<std::string> ips;
+  for (const auto& r : store_->list(peer::PeerStatus::banned)) {
+    if (store_->unban(r.id, now)) ips.push_back(r.ip);
+  }
+  auto self = shared_from_this();
+  asio::post(impl_->strand, [self, ips] { self->impl_->after_unban(ips, "every address"); });
+}
+
+std::vector<Manager::tcp::endpoint> Manager::manual_peers() const {
+  std::lock_guard lock(impl_->info_mutex);
+  return impl_->manual_copy;
+}
+
+void Manager::connect_once(const tcp::endpoint& endpoint) {
+  auto self = shared_from_this();
+  asio::post(impl_->strand, [self, endpoint] {
+    auto& impl = *self->impl_;
+    if (impl.stopping) return;
+    const auto ip = ip_text(endpoint.address());
+    if (impl.store->is_ip_banned(ip, unix_now())) {
+      impl.log->info("onetry {}: banned, not dialled", fmt::streamed(endpoint));
+      return;
+    }
+    auto token = impl.slots.try_reserve(SlotKind::manual);
+    if (!token) {
+      impl.log->info("onetry {}: no free manual slot", fmt::streamed(endpoint));
+      return;
+    }
+    // Dialled once: not in the manual list, so nobody dials it again when it ends.
+    auto added = impl.store->add(ip, endpoint.port(), peer::PeerSource::manual, unix_now());
+    impl.dial(endpoint, SlotKind::manual, std::move(*token), added ? added->id : std::string());
+  });
+}
+
+conn::MessageStats Manager::traffic_totals() const {
+  std::vector<std::shared_ptr<conn::PeerConnection>> live;
+  conn::MessageStats totals;
+  {
+    std::lock_guard lock(impl_->info_mutex);
+    totals = impl_->closed_traffic;
+    for (const auto& [id, snap] : impl_->snapshots)
+      live.push_back(snap.connection);
+  }
+  for (const auto& c : live)
+    totals.merge(c->traffic());
+  return totals;
+}
+
 void Manager::ping_all() {
   auto self = shared_from_this();
   asio::post(impl_->strand, [self] {
@@ -1174,6 +1330,13 @@ std::vector<PeerInfo> Manager::peers() const {
     info.bytes_received = c.bytes_received();
     info.last_ping_us = c.last_ping_us();
     info.min_ping_us = c.min_ping_us();
+    info.last_send = c.last_send_time();
+    info.last_receive = c.last_receive_time();
+    info.traffic = c.traffic();
+    info.send_queue_bytes = c.send_queue_bytes();
+    info.send_paused = c.send_paused();
+    info.receive_rate_minute = c.receive_rate_minute();
+    info.receive_rate_second = c.receive_rate_second();
   }
   return infos;
 }
@@ -1216,6 +1379,59 @@ std::vector<tcp::endpoint> Manager::listening_endpoints() const {
 
 std::size_t Manager::slot_high_water() const noexcept {
   return impl_->slots.high_water();
+}
+
+NodeMetricsSnapshot Manager::metrics() const {
+  NodeMetricsSnapshot m;
+  m.counters = impl_->metrics->counters();
+  // Gauges from live state, read now: O(connections) per scrape, nothing per event.
+  constexpr conn::PeerState kLive[] = {conn::PeerState::connecting,
+                                       conn::PeerState::awaiting_handshake,
+                                       conn::PeerState::connected, conn::PeerState::disconnected};
+  for (auto d : {conn::Direction::outbound, conn::Direction::inbound}) {
+    for (auto st : kLive)
+      m.connections.push_back({d, st, 0});
+  }
+  std::vector<std::shared_ptr<conn::PeerConnection>> live;
+  {
+    std::lock_guard lock(impl_->info_mutex);
+    live.reserve(impl_->snapshots.size());
+    for (const auto& [id, snap] : impl_->snapshots)
+      live.push_back(snap.connection);
+  }
+  for (const auto& c : live) {
+    const auto st = c->state();
+    m.handshaked += st == conn::PeerState::connected ? 1 : 0;
+    for (auto& cc : m.connections) {
+      if (cc.direction == c->direction() && cc.state == st) ++cc.count;
+    }
+  }
+  m.over_capacity = impl_->over_capacity_count.load();
+  m.store = store_->counts();
+  const auto limits = impl_->slots.limits();
+  m.slots = {{SlotKind::outbound, impl_->slots.count(SlotKind::outbound), limits.target_outbound},
+             {SlotKind::manual, impl_->slots.count(SlotKind::manual), limits.max_manual},
+             {SlotKind::inbound, impl_->slots.count(SlotKind::inbound), limits.max_inbound()}};
+  m.isolated = m.handshaked < impl_->min_connected_peers.load();
+  m.event_hub_dropped = impl_->hub.overflows();
+  // Commands in name order, each with both directions (zero where it never went that way).
+  const auto traffic = traffic_totals();
+  std::map<std::string, NodeMetricsSnapshot::CommandTraffic, std::less<>> by_command;
+  for (const auto& [command, t] : traffic.sent) {
+    auto& c = by_command[command];
+    c.messages_sent = t.messages;
+    c.bytes_sent = t.bytes;
+  }
+  for (const auto& [command, t] : traffic.received) {
+    auto& c = by_command[command];
+    c.messages_received = t.messages;
+    c.bytes_received = t.bytes;
+  }
+  for (auto& [command, c] : by_command) {
+    c.command = command;
+    m.traffic.push_back(std::move(c));
+  }
+  return m;
 }
 
 }  // namespace bsvpeer::node

@@ -1,5 +1,6 @@
 #include <bsvpeer/peer/peer_store.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 
@@ -266,7 +267,9 @@ std::vector<std::string> PeerStore::lift_expired_bans(UnixSeconds now) {
       lifted.push_back(id);
     }
   }
-  if (!lifted.empty()) ++generation_;
+  const auto subnets_before = subnet_bans_.size();
+  std::erase_if(subnet_bans_, [now](const SubnetBan& b) { return now >= b.until; });
+  if (!lifted.empty() || subnet_bans_.size() != subnets_before) ++generation_;
   return lifted;
 }
 
@@ -282,12 +285,48 @@ bool PeerStore::is_ip_banned(std::string_view ip, UnixSeconds now) const {
   auto normalised = normalise_ip(ip);
   if (!normalised) return false;
   std::lock_guard lock(mutex_);
+  for (const auto& b : subnet_bans_) {
+    if (now < b.until && b.subnet.contains(std::string_view(*normalised))) return true;
+  }
   // Endpoints order by ip, then port: every port of this ip sits in one run from port 0.
   for (auto it = id_by_endpoint_.lower_bound(PeerEndpoint{*normalised, 0});
        it != id_by_endpoint_.end() && it->first.ip == *normalised; ++it) {
     if (by_id_.find(it->second)->second.banned_at(now)) return true;
   }
   return false;
+}
+
+void PeerStore::ban_subnet(SubnetBan ban) {
+  std::lock_guard lock(mutex_);
+  auto it = std::find_if(subnet_bans_.begin(), subnet_bans_.end(),
+                         [&](const SubnetBan& b) { return b.subnet == ban.subnet; });
+  if (it != subnet_bans_.end()) {
+    *it = std::move(ban);
+  } else {
+    subnet_bans_.push_back(std::move(ban));
+  }
+  ++generation_;
+}
+
+bool PeerStore::unban_subnet(const Subnet& subnet) {
+  std::lock_guard lock(mutex_);
+  const auto removed =
+      std::erase_if(subnet_bans_, [&](const SubnetBan& b) { return b.subnet == subnet; });
+  if (removed > 0) ++generation_;
+  return removed > 0;
+}
+
+std::vector<SubnetBan> PeerStore::subnet_bans() const {
+  std::lock_guard lock(mutex_);
+  return subnet_bans_;
+}
+
+std::size_t PeerStore::clear_subnet_bans() {
+  std::lock_guard lock(mutex_);
+  const auto n = subnet_bans_.size();
+  subnet_bans_.clear();
+  if (n > 0) ++generation_;
+  return n;
 }
 
 }  // namespace bsvpeer::peer

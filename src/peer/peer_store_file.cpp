@@ -296,7 +296,32 @@ LoadReport PeerStoreFile::load(PeerStore& into, UnixSeconds now) const {
       if (report.skipped_records++ == 0) report.detail = fault;
     }
   }
+  std::vector<SubnetBan> subnet_bans;
+  if (const auto bans = document.find("subnet_bans"); bans != document.end() && bans->is_array()) {
+    for (const json& entry : *bans) {
+      const auto text = entry.find("subnet");
+      const auto until = entry.find("until");
+      std::optional<Subnet> subnet;
+      if (entry.is_object() && text != entry.end() && text->is_string() && until != entry.end() &&
+          until->is_number_integer()) {
+        subnet = Subnet::parse(text->get<std::string>());
+      }
+      if (!subnet) {
+        if (report.skipped_records++ == 0) report.detail = "invalid subnet ban " + entry.dump();
+        continue;
+      }
+      SubnetBan ban{*subnet, "", 0, until->get<std::int64_t>()};
+      if (auto r = entry.find("reason"); r != entry.end() && r->is_string()) ban.reason = *r;
+      if (auto c = entry.find("created"); c != entry.end() && c->is_number_integer()) {
+        ban.created = *c;
+      }
+      // An expired ban is not brought back.
+      if (ban.until > now) subnet_bans.push_back(std::move(ban));
+    }
+  }
   document = json();
+  for (auto& ban : subnet_bans)
+    into.ban_subnet(std::move(ban));
 
   for (PeerRecord& record : records) {
     std::string described = record.ip + ":" + std::to_string(record.port);
@@ -326,6 +351,15 @@ boost::system::result<std::uint64_t> PeerStoreFile::save(const PeerStore& store,
                 {"network", net::network_name(network_)},
                 {"saved_at", now},
                 {"peers", std::move(peers)}};
+  // Optional in the schema: files without it load as before.
+  json subnet_bans = json::array();
+  for (const SubnetBan& ban : store.subnet_bans()) {
+    subnet_bans.push_back({{"subnet", ban.subnet.to_string()},
+                           {"reason", ban.reason},
+                           {"created", ban.created},
+                           {"until", ban.until}});
+  }
+  if (!subnet_bans.empty()) document["subnet_bans"] = std::move(subnet_bans);
   // User agents come off the wire and need not be UTF-8; replace such bytes rather than
   // fail the save.
   std::string text = document.dump(1, ' ', false, json::error_handler_t::replace);

@@ -118,7 +118,7 @@ if ! "${CHECK[@]}" --final; then
   fail "bcoin interop checks"
 fi
 # Record what bcoin sent that bsvpeer does not parse (not a failure: BTC-only or unneeded).
-unknown=$(grep ' info \[' "$LOG" | grep -o 'recv [a-z]* (unknown, [0-9]* bytes)' | sort | uniq -c | sed 's/^ */    /' || true)
+unknown=$(grep ' debug \[' "$LOG" | grep -o 'recv [a-z]* (unknown, [0-9]* bytes)' | sort | uniq -c | sed 's/^ */    /' || true)
 [[ -z "$unknown" ]] || printf '  note messages from bcoin bsvpeer logged as unknown:\n%s\n' "$unknown"
 errors=$(grep -o '"event":"peer_error".*' "$EVENTS" | sort | uniq -c | sed 's/^ */    /' || true)
 [[ -z "$errors" ]] || printf '  note bcoin peer errors:\n%s\n' "$errors"

@@ -10,6 +10,7 @@
 #include <bsvpeer/conn/connection_config.hpp>
 #include <bsvpeer/conn/connection_core.hpp>
 #include <bsvpeer/conn/connection_event.hpp>
+#include <bsvpeer/conn/message_stats.hpp>
 #include <bsvpeer/conn/nonce_registry.hpp>
 #include <bsvpeer/conn/peer_state.hpp>
 #include <bsvpeer/conn/restart_window.hpp>
@@ -24,6 +25,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 
@@ -86,6 +88,24 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
     return last_ping_us_.load(std::memory_order_relaxed);
   }
   std::int64_t min_ping_us() const noexcept { return min_ping_us_.load(std::memory_order_relaxed); }
+  // Messages and bytes per command so far (every session of this connection); a copy.
+  MessageStats traffic() const;
+  // Unix seconds of the last bytes written and read; 0 before any.
+  std::int64_t last_send_time() const noexcept {
+    return last_send_time_.load(std::memory_order_relaxed);
+  }
+  std::int64_t last_receive_time() const noexcept {
+    return last_receive_time_.load(std::memory_order_relaxed);
+  }
+  // Bytes waiting in the send queue, and whether it is above its high watermark (reading
+  // from the peer pauses until it drains).
+  std::size_t send_queue_bytes() const noexcept {
+    return send_queue_bytes_.load(std::memory_order_relaxed);
+  }
+  bool send_paused() const noexcept { return send_paused_.load(std::memory_order_relaxed); }
+  // Bytes received in the last complete minute / second, per second.
+  std::uint64_t receive_rate_minute() const noexcept;
+  std::uint64_t receive_rate_second() const noexcept;
 
  private:
   struct Private {};
@@ -105,6 +125,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
 
   void handle_outcome(wire::FrameDecoder::Outcome outcome);
   void handle_frame();
+  void count_received(const wire::FrameHeader& header);
   void execute_actions();
   void enqueue(const wire::Message& message, bool priority);
   void stop(DisconnectReason reason, std::string detail, bool flush);
@@ -153,6 +174,21 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   std::atomic<bool> finished_{false};
   std::atomic<std::uint64_t> bytes_in_{0}, bytes_out_{0}, messages_in_{0}, messages_out_{0};
   std::atomic<std::int64_t> last_ping_us_{-1}, min_ping_us_{-1};
+  std::atomic<std::int64_t> last_send_time_{0}, last_receive_time_{0};
+  // Written on the strand; the mutex is for traffic() from other threads (uncontended).
+  mutable std::mutex traffic_mutex_;
+  MessageStats traffic_;
+  std::atomic<std::size_t> send_queue_bytes_{0};
+  std::atomic<bool> send_paused_{false};
+  // Bytes per time bucket (written on the strand): the current bucket and the one before.
+  struct RateWindow {
+    std::atomic<std::int64_t> bucket{-1};
+    std::atomic<std::uint64_t> current{0}, previous{0};
+    void add(std::int64_t now_bucket, std::uint64_t n) noexcept;
+    std::uint64_t last_complete(std::int64_t now_bucket) const noexcept;
+  };
+  RateWindow receive_minutes_, receive_seconds_;
+  void note_queue() noexcept;
   bool started_ = false;
 };
 

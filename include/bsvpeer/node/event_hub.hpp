@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -37,7 +38,8 @@ class Subscription {
  private:
   friend class EventHub;
   Subscription(EventFilter filter, std::size_t capacity) : filter_(filter), capacity_(capacity) {}
-  void push(const NodeEvent& e);
+  // False when the queue was full and its oldest event was dropped.
+  bool push(const NodeEvent& e);
 
   const EventFilter filter_;
   const std::size_t capacity_;
@@ -51,6 +53,10 @@ class Subscription {
 
 class EventHub {
  public:
+  // `observer` sees every published event first, on the publishing thread (metrics).
+  explicit EventHub(std::function<void(const NodeEvent&)> observer = {})
+      : observer_(std::move(observer)) {}
+
   std::shared_ptr<Subscription> subscribe(EventFilter filter = EventFilter::all,
                                           std::size_t capacity = 10'000);
   void publish(const NodeEvent& e);
@@ -58,8 +64,12 @@ class EventHub {
   // Whether any subscriber takes message events (may stay true a little after the last one
   // went away: the count is refreshed on publish). Lets the Manager skip building them.
   bool wants_messages() const noexcept { return message_subscribers_.load() > 0; }
+  // Events dropped for a full subscriber queue, over every subscriber since start.
+  std::uint64_t overflows() const noexcept { return overflows_.load(); }
 
  private:
+  const std::function<void(const NodeEvent&)> observer_;
+  std::atomic<std::uint64_t> overflows_{0};
   std::atomic<std::size_t> message_subscribers_{0};
   mutable std::mutex mutex_;
   std::vector<std::weak_ptr<Subscription>> subscribers_;

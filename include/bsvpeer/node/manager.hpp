@@ -5,10 +5,12 @@
 // accepts inbound connections (one connection per peer when both ends dial: duplicate_rule.hpp),
 // bans, relays addresses and inventory, watches the network's health, persists the PeerStore,
 // and fans every event out through the EventHub.
+#include <bsvpeer/conn/message_stats.hpp>
 #include <bsvpeer/conn/nonce_registry.hpp>
 #include <bsvpeer/conn/peer_connection.hpp>
 #include <bsvpeer/node/event_hub.hpp>
 #include <bsvpeer/node/manager_config.hpp>
+#include <bsvpeer/node/node_metrics.hpp>
 #include <bsvpeer/peer/peer_store.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -39,6 +41,17 @@ struct PeerInfo {
   std::int64_t min_ping_us = -1;
   std::int64_t connected_since = 0;  // unix seconds
   int misbehaviour = 0;
+  // What getpeerinfo shows besides (bitcoind's field in brackets).
+  conn::MessageStats traffic;        // [bytessent_per_msg, bytesrecv_per_msg]
+  std::int64_t last_send = 0;        // [lastsend] unix seconds, 0: never
+  std::int64_t last_receive = 0;     // [lastrecv]
+  std::int64_t time_offset = 0;      // [timeoffset] the peer's version time minus ours, seconds
+  bool relay = true;                 // [relaytxes] the relay flag of its version
+  std::string store_id;              // its PeerStore record, empty when none
+  std::size_t send_queue_bytes = 0;  // [sendsize]
+  bool send_paused = false;          // [pausesend, pauserecv]
+  std::uint64_t receive_rate_minute = 0;  // [avgrecvbw] bytes/s over the last full minute
+  std::uint64_t receive_rate_second = 0;  // [spotrecvbw] bytes in the last full second
 };
 
 struct HealthSnapshot {
@@ -91,6 +104,20 @@ class Manager : public std::enable_shared_from_this<Manager> {
   std::optional<std::string> ban(const std::string& ip, const std::string& reason,
                                  std::chrono::seconds duration);
   std::optional<std::string> unban(const std::string& ip);
+  // Bans every address of `subnet` (peer::Subnet's forms: "1.2.3.4", "1.2.3.0/24", ...) until
+  // `until` (unix seconds): connections inside are closed, none is accepted or dialled, and the
+  // ban is saved with the store. Replaces a ban of the same subnet.
+  std::optional<std::string> ban_subnet(const std::string& subnet, const std::string& reason,
+                                        std::int64_t until);
+  // Lifts the ban of exactly this subnet (and, for one address, the bans of its records); an
+  // error when there was none. Bans change in the store before these return.
+  std::optional<std::string> unban_subnet(const std::string& subnet);
+  // Lifts every ban: subnets and records.
+  void clear_bans();
+  // The peers kept connected (-addnode, add_manual_peer; -connect's in fixed mode).
+  std::vector<tcp::endpoint> manual_peers() const;
+  // Dials `endpoint` once on a manual slot (RPC addnode onetry): not redialled when it ends.
+  void connect_once(const tcp::endpoint& endpoint);
   // Ping every handshaked peer now (RPC ping).
   void ping_all();
 
@@ -102,10 +129,15 @@ class Manager : public std::enable_shared_from_this<Manager> {
   // (at most a small fixed number at once).
   std::size_t over_capacity_count() const noexcept;
   std::vector<PeerInfo> peers() const;
+  // Messages and bytes per command of every connection ever: closed ones folded in when they
+  // closed, plus the live ones now.
+  conn::MessageStats traffic_totals() const;
   HealthSnapshot health() const;
   std::shared_ptr<peer::PeerStore> store() const noexcept { return store_; }
   std::vector<tcp::endpoint> listening_endpoints() const;
   std::size_t slot_high_water() const noexcept;
+  // Counters since start and gauges read now, for /metrics (metric_families()).
+  NodeMetricsSnapshot metrics() const;
 
   struct Impl;
 

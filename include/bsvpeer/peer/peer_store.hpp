@@ -9,6 +9,7 @@
 #include <bsvpeer/peer/peer_source.hpp>
 #include <bsvpeer/peer/peer_status.hpp>
 #include <bsvpeer/peer/peer_store_error.hpp>
+#include <bsvpeer/peer/subnet.hpp>
 
 #include <boost/system/result.hpp>
 
@@ -36,6 +37,14 @@ struct StatusCounts {
   std::size_t of(PeerStatus status) const noexcept;
   std::size_t total() const noexcept { return unknown + valid + inaccessible + banned; }
   bool operator==(const StatusCounts&) const = default;
+};
+
+// A ban of a whole subnet (RPC setban): every address in it is refused and never dialled.
+struct SubnetBan {
+  Subnet subnet;
+  std::string reason;
+  UnixSeconds created = 0;
+  UnixSeconds until = 0;  // over at this second
 };
 
 struct AddOutcome {
@@ -105,7 +114,16 @@ class PeerStore {
   // Whether this ip:port, or any port of this ip (inbound peers come from ephemeral ports),
   // is under a ban that is not over at `now`.
   bool is_banned(std::string_view ip, std::uint16_t port, UnixSeconds now) const;
+  // Also true when `ip` lies in a banned subnet.
   bool is_ip_banned(std::string_view ip, UnixSeconds now) const;
+
+  // Subnet bans (kept apart from the records: a subnet holds peers we never met). Adding one
+  // for a subnet already banned replaces it. Expired ones go with lift_expired_bans().
+  void ban_subnet(SubnetBan ban);
+  // Whether a ban of exactly this subnet existed.
+  bool unban_subnet(const Subnet& subnet);
+  std::vector<SubnetBan> subnet_bans() const;  // in the order they were added
+  std::size_t clear_subnet_bans();
 
  private:
   // Runs `change` on the record under the lock; `change` is our own code, never a caller's.
@@ -119,6 +137,7 @@ class PeerStore {
   std::map<std::string, PeerRecord, std::less<>> by_id_;
   std::map<PeerEndpoint, std::string> id_by_endpoint_;
   std::uint64_t generation_ = 0;
+  std::vector<SubnetBan> subnet_bans_;
 };
 
 }  // namespace bsvpeer::peer
