@@ -1,3 +1,4 @@
+#include "help_format.hpp"
 #include "options.hpp"
 
 #include <bsvpeer/conn/connection_config.hpp>
@@ -25,7 +26,7 @@ constexpr const char* kConfigName = "bsvpeer.conf";
 // Switches that take -noname (bitcoind style) besides -name=0/1.
 constexpr std::array kBoolOptions = {"listen",       "dnsseed",        "getaddr",
                                      "server",       "printtoconsole", "shrinkdebugfile",
-                                     "debuglogfile", "metrics"};
+                                     "debuglogfile", "metrics",        "rejectmempoolrequest"};
 
 bool is_bool_option(std::string_view name) {
   return std::find(kBoolOptions.begin(), kBoolOptions.end(), name) != kBoolOptions.end();
@@ -53,6 +54,9 @@ struct RawOptions {
   std::string magic_hex, uacomment, datadir, conf;
   std::vector<std::string> connect, addnode, bind, inbound_allow, ban_ua, allow_ua;
   std::vector<std::string> dns_seed_names, dns_servers;
+  std::vector<std::string> seednode, whitelist;
+  int ban_score = 100, max_outbound = 8;
+  bool reject_mempool = true;
   std::string outbound_bind;
   bool listen = true, dns_seed = true, getaddr = true;
   int port = 0;
@@ -92,7 +96,10 @@ po::options_description describe(RawOptions& r, Options& o) {
        "connect only to this peer (ip[:port]), repeatable; -connect=0: no automatic "
        "connections. Implies -nodnsseed and, unless given, -nolisten")  //
       ("addnode", po::value(&r.addnode)->composing(),
-       "a peer (ip[:port]) to keep connected besides the others, repeatable")                 //
+       "a peer (ip[:port]) to keep connected besides the others, repeatable")  //
+      ("seednode", po::value(&r.seednode)->composing(),
+       "connect to this peer (ip[:port]) once to ask for addresses, then disconnect, "
+       "repeatable (not with -connect)")                                                      //
       ("listen", flag(&r.listen), "accept inbound connections (default 1, 0 with -connect)")  //
       ("bind", po::value(&r.bind)->composing(),
        "listen on this address[:port], repeatable (default: every IPv4 and IPv6 address)")  //
@@ -101,12 +108,18 @@ po::options_description describe(RawOptions& r, Options& o) {
        "inbound and outbound connections at most (default 125)")  //
       ("targetoutbound", po::value(&r.target_outbound),
        "automatic outbound connections to aim at (default 8)")  //
+      ("maxoutboundconnections", po::value(&r.max_outbound),
+       "SV's name for -targetoutbound (default 8)")  //
       ("maxaddnodeconnections", po::value(&r.max_addnode),
        "-addnode connections at most (default 8)")  //
       ("maxinboundperip", po::value(&r.max_inbound_per_ip),
        "inbound connections per IP at most (default 0: no limit)")  //
       ("maxacceptrate", po::value(&r.max_accept_rate),
        "inbound connections accepted per second at most (default 0: no limit)")  //
+      ("whitelist", po::value(&r.whitelist)->composing(),
+       "trust inbound peers from this IP or CIDR, repeatable: never banned or disconnected for "
+       "misbehaviour, let in while banned, exempt from -maxinboundperip and -maxacceptrate, "
+       "allowed to send mempool; they still take a slot")  //
       ("inboundallow", po::value(&r.inbound_allow)->composing(),
        "accept inbound only from this IP or CIDR, repeatable (default: everyone)")  //
       ("outboundbind", po::value(&r.outbound_bind),
@@ -131,6 +144,11 @@ po::options_description describe(RawOptions& r, Options& o) {
        "seconds between saves of peers.json (default 300; also saved at shutdown)")  //
       ("minconnectedpeers", po::value(&r.min_connected_peers),
        "warn when fewer handshaked peers than this remain (default 1)")  //
+      ("banscore", po::value(&r.ban_score),
+       "misbehaviour score at which a peer is disconnected and banned (default 100)")  //
+      ("rejectmempoolrequest", flag(&r.reject_mempool),
+       "disconnect peers that are not whitelisted when they send a legacy mempool request "
+       "(default 1)")  //
       ("bantime", po::value(&r.ban_time_s),
        "seconds a misbehaving peer stays banned (default "
        "86400)")                                                                     //
@@ -298,9 +316,7 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
   } catch (const std::exception& e) {
     return std::string(e.what());
   }
-  std::ostringstream help;
-  help << desc;
-  o.help_text = help.str();
+  o.help_text = format_help(desc);
   if (vm.count("help") && vm["help"].as<bool>()) {
     o.show_help = true;
     return o;
@@ -417,6 +433,8 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
                  parse_int_range("peerretrymax", r.peer_retry_max_s, 1, 24 * 3600),
                  parse_int_range("inaccessibleretry", r.inaccessible_retry_s, 1, 7 * 24 * 3600),
                  parse_int_range("bantime", r.ban_time_s, 1, 10 * 365 * 24 * 3600),
+                 parse_int_range("banscore", r.ban_score, 1, 1'000'000),
+                 parse_int_range("maxoutboundconnections", r.max_outbound, 0, 100'000),
                  parse_int_range("pinginterval", r.ping_interval_s, 1, 24 * 3600),
                  parse_int_range("p2phandshaketimeout", r.handshake_timeout_s, 1, 3600)}) {
     if (e) return *e;
@@ -432,6 +450,8 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
   c.policy.ping_interval = std::chrono::seconds(r.ping_interval_s);
   c.policy.handshake_timeout = std::chrono::seconds(r.handshake_timeout_s);
   c.policy.ban_duration = std::chrono::seconds(r.ban_time_s);
+  c.policy.ban_threshold = r.ban_score;
+  c.policy.reject_mempool_request = r.reject_mempool;
 
   auto& m = o.manager;
   m.max_connections = static_cast<std::size_t>(r.max_connections);
@@ -441,6 +461,14 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     return vm.count(name) ? v : std::min(v, m.max_connections);
   };
   m.target_outbound = at_most_max("targetoutbound", r.target_outbound);
+  if (vm.count("maxoutboundconnections")) {
+    if (vm.count("targetoutbound") && r.max_outbound != r.target_outbound) {
+      return std::string(
+          "-maxoutboundconnections and -targetoutbound are one setting: give one, or equal "
+          "values");
+    }
+    m.target_outbound = static_cast<std::size_t>(r.max_outbound);
+  }
   m.max_manual = at_most_max("maxaddnodeconnections", r.max_addnode);
   m.max_inbound_per_ip = static_cast<std::size_t>(r.max_inbound_per_ip);
   m.max_accepts_per_second = r.max_accept_rate;
@@ -449,6 +477,10 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     if (!valid_allow_entry(entry)) return "-inboundallow: not an IP or CIDR: '" + entry + "'";
   }
   m.inbound_allowlist = r.inbound_allow;
+  for (const auto& entry : r.whitelist) {
+    if (!valid_allow_entry(entry)) return "-whitelist: not an IP or CIDR: '" + entry + "'";
+  }
+  m.whitelist = r.whitelist;
   m.min_connected_peers = static_cast<std::size_t>(r.min_connected_peers);
   m.persist_interval = std::chrono::seconds(r.persist_interval_s);
   m.manual_retry = std::chrono::seconds(r.addnode_retry_s);
@@ -484,6 +516,11 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     auto ep = parse_endpoint(text, c.network.default_port);
     if (!ep) return "-addnode: not an ip[:port]: '" + text + "'";
     m.manual_peers.push_back(*ep);
+  }
+  for (const auto& text : r.seednode) {
+    auto ep = parse_endpoint(text, c.network.default_port);
+    if (!ep) return "-seednode: not an ip[:port]: '" + text + "'";
+    m.seed_nodes.push_back(*ep);
   }
   for (const auto& text : r.bind) {
     auto ep = parse_endpoint(text, port);

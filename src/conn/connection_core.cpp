@@ -105,6 +105,8 @@ void ConnectionCore::on_message(wire::Message message, TimePoint now, Actions& o
   if (state_ == ConnectionState::closed) return;
   on_bytes_received(now);
   if (!admit_by_rate(now, out)) return;
+  // SV checks BIP37 filters against its services before any handshake gate.
+  if (on_bloom_without_service(message, out)) return;
   if (auto* version = std::get_if<wire::Version>(&message)) {
     on_peer_version(std::move(*version), out);
     return;
@@ -156,7 +158,7 @@ void ConnectionCore::on_peer_version(wire::Version peer, Actions& out) {
   }
   if (auto refusal = check_peer_version(peer, version_rules_, direction(), is_local_nonce_)) {
     if (refusal->reject) out.push_back(SendMessage{std::move(*refusal->reject), true});
-    if (refusal->ban) {
+    if (refusal->ban && !policy_.whitelisted) {
       ban(refusal->reason, std::move(refusal->detail), out);
     } else {
       close(refusal->reason, std::move(refusal->detail), out);
@@ -199,6 +201,10 @@ void ConnectionCore::on_established_message(wire::Message message, TimePoint now
     on_inv(std::move(message), out);
   } else if (std::holds_alternative<wire::GetHeaders>(message)) {
     on_getheaders(std::move(message), out);
+  } else if (std::holds_alternative<wire::GetData>(message)) {
+    on_getdata(std::move(message), out);
+  } else if (std::holds_alternative<wire::UnknownMessage>(message)) {
+    on_unknown_established(std::move(message), out);
   } else {
     out.push_back(Deliver{std::move(message)});
   }
@@ -324,11 +330,15 @@ void ConnectionCore::on_decode_error(std::string_view command, wire::Error error
   } else if (error == wire::Error::count_too_large && command == wire::Headers::kCommand) {
     misbehave(misbehavior_points::kOversizedHeaders, "headers with more than 2000 entries", out);
   } else {
-    send_reject(command, wire::RejectCode::malformed, std::string(kParseErrorReason), out);
-    if (error == wire::Error::size_too_large) {
-      misbehave(misbehavior_points::kCompactSizeTooLarge, cmd + ": CompactSize above MAX_SIZE",
-                out);
-    }
+    reject_unparsable(command, error, out);
+  }
+}
+
+void ConnectionCore::reject_unparsable(std::string_view command, wire::Error error, Actions& out) {
+  send_reject(command, wire::RejectCode::malformed, std::string(kParseErrorReason), out);
+  if (error == wire::Error::size_too_large) {
+    misbehave(misbehavior_points::kCompactSizeTooLarge,
+              std::string(command) + ": CompactSize above MAX_SIZE", out);
   }
 }
 
@@ -511,6 +521,12 @@ void ConnectionCore::misbehave(int points, std::string reason, Actions& out) {
   if (points <= 0 || state_ == ConnectionState::closed) return;
   const bool reached = misbehavior_.add(points, reason);
   out.push_back(Misbehaved{points, misbehavior_.score(), reason});
+  if (reached && policy_.whitelisted) {
+    // SV: "not punishing whitelisted peer": the score stays visible, the peer stays.
+    out.push_back(Ignored{"", "ban score " + std::to_string(misbehavior_.score()) +
+                                  " reached by a whitelisted peer: not punished"});
+    return;
+  }
   if (reached) {
     ban(DisconnectReason::misbehavior_ban,
         "ban score " + std::to_string(misbehavior_.score()) + " reached " +
@@ -549,6 +565,8 @@ void ConnectionCore::update_timers(const ConnectionPolicy& policy) {
   policy_.legacy_receive_timeout = policy.legacy_receive_timeout;
   policy_.ban_duration = policy.ban_duration;
   policy_.answer_getheaders = policy.answer_getheaders;
+  policy_.answer_getdata = policy.answer_getdata;
+  policy_.reject_mempool_request = policy.reject_mempool_request;
   pings_.set_settings(ping_settings_of(policy_));
 }
 

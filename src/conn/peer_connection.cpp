@@ -249,6 +249,7 @@ void PeerConnection::reset_session() {
   auto policy = config_.policy;
   policy.our_protoconf.max_recv_payload_length =
       static_cast<std::uint32_t>(config_.receive_limits.max_recv_payload);
+  misbehaviour_.store(0, std::memory_order_relaxed);  // a restart is a new session
   core_.emplace(
       identity_.direction, std::move(policy), make_our_version(),
       [nonces = nonces_](std::uint64_t n) { return nonces->contains(n); },
@@ -563,6 +564,7 @@ void PeerConnection::execute_actions() {
             [&](Misbehaved& a) {
               log(spdlog::level::warn, "misbehaving +{} (score {}): {}", a.points, a.score,
                   a.reason);
+              misbehaviour_.store(a.score, std::memory_order_relaxed);
               emit(Misbehaviour{a.points, a.score, a.reason});
             },
             [&](Ignored& a) {

@@ -9,7 +9,9 @@
 #include <bsvpeer/node/netgroup.hpp>
 #include <bsvpeer/node/network_health.hpp>
 #include <bsvpeer/node/peer_selector.hpp>
+#include <bsvpeer/node/seed_nodes.hpp>
 #include <bsvpeer/node/slot_pool.hpp>
+#include <bsvpeer/node/whitelist.hpp>
 #include <bsvpeer/peer/null_logger.hpp>
 #include <bsvpeer/peer/peer_endpoint.hpp>
 #include <bsvpeer/peer/peer_store_file.hpp>
@@ -117,6 +119,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     // An outbound closed because the peer's own connection to us won: not a failure.
     bool duplicate = false;
     bool handshaked = false;
+    bool whitelisted = false;
     bool getaddr_answered = false;
     wire::Version version;
     std::int64_t connected_since = 0;
@@ -148,6 +151,14 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     for (const auto& e : config.inbound_allowlist) {
       if (auto a = parse_allow_entry(e)) allowlist.push_back(*a);
     }
+    load_whitelist();
+    seed_timer.emplace(strand);
+  }
+
+  // config.whitelist was validated by manager_config_error.
+  void load_whitelist() {
+    auto parsed = Whitelist::parse(config.whitelist);
+    if (auto* w = std::get_if<Whitelist>(&parsed)) whitelist = std::move(*w);
   }
 
   // --- lifecycle ------------------------------------------------------------------------
@@ -285,6 +296,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     manual_timer.cancel();
     health_timer.cancel();
     persist_timer.cancel();
+    seed_timer->cancel();
     for (auto& [id, live] : connections)
       live.connection->disconnect(conn::DisconnectReason::shutdown);
     shutdown_deadline = conn::Clock::now() + config.shutdown_timeout;
@@ -359,6 +371,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   void fill_outbound() {
     if (stopping) return;
     if (config.mode == OutboundMode::normal) {
+      dial_seed_nodes();
       const auto now = unix_now();
       const auto steady_now = conn::Clock::now();
       const std::size_t want = slots.available(SlotKind::outbound);
@@ -422,6 +435,38 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     }
   }
 
+  // -seednode: one-shot dials take free automatic slots first (SV's ProcessOneShot).
+  void dial_seed_nodes() {
+    while (seeds.pending()) {
+      auto token = slots.try_reserve(SlotKind::outbound);
+      if (!token) return;
+      const auto ep = *seeds.next();
+      seeds.dialled(next_id, conn::Clock::now() + config.seed_node_timeout);
+      log->info("seed node {}: one-shot dial for addresses", fmt::streamed(ep));
+      dial(ep, SlotKind::outbound, std::move(*token), std::string(), true);
+    }
+    schedule_seed_timer();
+  }
+
+  // Ends the one-shot connections whose addr did not arrive in time.
+  void schedule_seed_timer() {
+    const auto at = seeds.next_deadline();
+    if (!at || stopping) return;
+    seed_timer->expires_at(*at);
+    seed_timer->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->stopping) return;
+      for (auto id : self->seeds.expired(conn::Clock::now())) {
+        auto it = self->connections.find(id);
+        if (it == self->connections.end()) continue;
+        self->log->info("seed node {}: no addr in time, leaving it",
+                        fmt::streamed(it->second.connection->endpoint()));
+        self->seeds.ended(id);
+        it->second.connection->disconnect(conn::DisconnectReason::local_request);
+      }
+      self->schedule_seed_timer();
+    });
+  }
+
   // Refills on events; this timer only covers peers whose backoff elapses later.
   void schedule_refill() {
     if (stopping || config.mode != OutboundMode::normal) return;
@@ -474,8 +519,10 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     }
   }
 
-  void dial(const tcp::endpoint& ep, SlotKind kind, SlotToken token, const std::string& store_id) {
+  void dial(const tcp::endpoint& ep, SlotKind kind, SlotToken token, const std::string& store_id,
+            bool one_shot = false) {
     auto cfg = config.connection;
+    if (one_shot) cfg.restart.enabled = false;
     // Manual peers are never punished for misbehaviour in SV; we still close on bans, but
     // outbound restarts are the Manager's job here (it owns the backoff per peer).
     cfg.restart.enabled = kind == SlotKind::manual ? false : cfg.restart.enabled;
@@ -508,21 +555,23 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
       socket.set_option(asio::socket_base::linger(true, 0), ignored);
       socket.close(ignored);
     };
-    if (store->is_ip_banned(ip, unix_now())) return refuse("banned");
+    // Whitelisted peers are exempt from bans and the per-IP and rate limits, as in SV.
+    const bool whitelisted = whitelist.contains(remote.address());
+    if (!whitelisted && store->is_ip_banned(ip, unix_now())) return refuse("banned");
     if (!allowlist.empty()) {
       bool allowed = false;
       for (const auto& a : allowlist)
         allowed = allowed || a.contains(remote.address());
       if (!allowed) return refuse("not on the inbound allowlist");
     }
-    if (config.max_inbound_per_ip > 0) {
+    if (!whitelisted && config.max_inbound_per_ip > 0) {
       std::size_t n = 0;
       for (const auto& [id, live] : connections) {
         n += live.kind == SlotKind::inbound && live.ip == ip ? 1 : 0;
       }
       if (n >= config.max_inbound_per_ip) return refuse("too many connections from this IP");
     }
-    if (config.max_accepts_per_second > 0) {
+    if (!whitelisted && config.max_accepts_per_second > 0) {
       const auto now = conn::Clock::now();
       const double rate = config.max_accepts_per_second;
       accept_tokens =
@@ -557,6 +606,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     auto token = slots.try_reserve(SlotKind::inbound);
     const bool with_slot = token.has_value();
     auto cfg = config.connection;
+    cfg.policy.whitelisted = whitelisted;
     // No free slot: complete the handshake politely, then close (SV-style over-capacity);
     // only a few at a time, so a storm of connects cannot grow the node without bound.
     if (!token) {
@@ -574,6 +624,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     live.kind = SlotKind::inbound;
     live.ip = ip;
     live.same_host = same_host;
+    live.whitelisted = whitelisted;
     connections.emplace(id, std::move(live));
     // Its dial won: the peer refuses ours or will drop it, so we close ours first. Not when it
     // is only handshaked politely for lack of a slot: then ours is all there will be.
@@ -688,8 +739,9 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
               backoffs.erase(live.store_id);
             }
             hub.publish(ConnectionEstablished{e.peer, body.peer_version});
-            if (live.kind != SlotKind::inbound && config.getaddr_on_outbound &&
-                config.mode == OutboundMode::normal) {
+            if (seeds.is_one_shot(e.peer.id) ||
+                (live.kind != SlotKind::inbound && config.getaddr_on_outbound &&
+                 config.mode == OutboundMode::normal)) {
               live.connection->send(wire::GetAddr{});
             }
             update_counts(e.peer.id);
@@ -747,6 +799,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
         record_failure(live.store_id, reason, detail, live.handshaked);
       }
     }
+    seeds.ended(peer.id);
     const bool inbound_gone = live.kind == SlotKind::inbound && live.slot && !live.same_host;
     {
       // Folded in under the lock that peers' copies are read under, so traffic_totals() never
@@ -814,6 +867,12 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
         relay_addr(peer.id, relay);
       }
       if (added > 0) request_refill(false);
+      if (seeds.is_one_shot(peer.id)) {
+        log->info("seed node {}: {} addresses, leaving it", fmt::streamed(peer.endpoint),
+                  addr->entries.size());
+        seeds.ended(peer.id);
+        live.connection->disconnect(conn::DisconnectReason::local_request);
+      }
     } else if (std::holds_alternative<wire::GetAddr>(message)) {
       // Answered once per connection, only to inbound peers (SV's anti-fingerprinting rule).
       if (live.kind == SlotKind::inbound && !live.getaddr_answered) {
@@ -976,6 +1035,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     info.identity = live.connection->identity();
     info.state = live.connection->state();
     info.manual = live.kind == SlotKind::manual;
+    info.whitelisted = live.whitelisted;
     info.user_agent = live.version.user_agent;
     info.version = live.version.version;
     info.services = live.version.services;
@@ -1026,6 +1086,9 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   };
   std::map<std::string, DeferredFailure> deferred_failures;
   std::vector<AllowEntry> allowlist;
+  Whitelist whitelist;
+  SeedNodes seeds{config.seed_nodes};
+  std::optional<asio::steady_timer> seed_timer;
   double accept_tokens = 0;
   conn::TimePoint accept_tokens_at = conn::Clock::now();
   asio::steady_timer fill_timer, persist_timer, manual_timer, health_timer;
@@ -1104,6 +1167,8 @@ std::optional<std::string> Manager::update_config(ManagerConfig config) {
     const bool listeners_changed = config.listen != impl.config.listen ||
                                    config.listen_endpoints != impl.config.listen_endpoints;
     impl.config = std::move(config);
+    impl.load_whitelist();
+    impl.seeds.reconfigure(impl.config.seed_nodes);
     impl.slots.set_limits(SlotLimits{impl.config.max_connections, impl.config.target_outbound,
                                      impl.config.max_manual});
     for (auto& [id, live] : impl.connections)
@@ -1337,6 +1402,7 @@ std::vector<PeerInfo> Manager::peers() const {
     info.send_paused = c.send_paused();
     info.receive_rate_minute = c.receive_rate_minute();
     info.receive_rate_second = c.receive_rate_second();
+    info.misbehaviour = c.misbehaviour_score();
   }
   return infos;
 }

@@ -215,12 +215,14 @@ TEST_CASE("core rules: inv items other than tx (1) and block (2) disconnect") {
     CHECK(actions_of<Deliver>(out).size() == (row.disconnect ? 0u : 1u));
     CHECK(actions_of<Ban>(out).empty());
   }
-  // getdata may ask for the other types (filtered block, compact block, dataref tx).
+  // getdata may ask for the other types (filtered block, compact block, dataref tx): no
+  // disconnect; the dataref item is answered with notfound (test_connection_core_requests).
   Harness h(Direction::outbound);
   h.complete_handshake();
   wire::GetData getdata;
   getdata.items = {{3, {}}, {4, {}}, {5, {}}};
-  CHECK(delivered_commands(h.receive(getdata)) == "getdata");
+  CHECK(sent_commands(h.receive(getdata)) == "notfound");
+  CHECK(h.core.state() == ConnectionState::established);
 }
 
 TEST_CASE("core rules: sendheaders twice: +1 for the second") {
@@ -266,7 +268,6 @@ TEST_CASE("core rules: messages delivered without any reaction or score") {
                                          some_reject(),
                                          wire::Headers{},
                                          wire::NotFound{},
-                                         wire::GetData{},
                                          inv_of({1, 2})};
   Harness h(Direction::outbound);
   h.complete_handshake();

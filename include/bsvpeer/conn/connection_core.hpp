@@ -99,9 +99,10 @@ class ConnectionCore {
   std::optional<DisconnectReason> close_reason() const noexcept { return close_reason_; }
   const ConnectionPolicy& policy() const noexcept { return policy_; }
   // A config change on a live session: ping interval/timeout/bound, inactivity timeouts, ban
-  // duration and getheaders answers take effect at once (next_deadline() moves with them).
-  // What was decided at the handshake stays: version rules, the handshake timeout, an
-  // over-capacity connection's polite reject, the rate limit and the ban threshold.
+  // duration, getheaders/getdata answers and the mempool rule take effect at once
+  // (next_deadline() moves with them). What was decided for the connection stays: version
+  // rules, the handshake timeout, an over-capacity connection's polite reject, the rate limit,
+  // the ban threshold and whether the peer is whitelisted.
   void update_timers(const ConnectionPolicy& policy);
 
  private:
@@ -114,6 +115,15 @@ class ConnectionCore {
   void on_sendheaders(wire::Message message, Actions& out);
   void on_inv(wire::Message message, Actions& out);
   void on_getheaders(wire::Message message, Actions& out);
+  // connection_core_requests.cpp: getdata, BIP37 filters, mempool, sendhdrsen.
+  void on_getdata(wire::Message message, Actions& out);
+  bool on_bloom_without_service(const wire::Message& message, Actions& out);
+  void on_unknown_established(wire::Message message, Actions& out);
+  void on_filterload(wire::Message message, Actions& out);
+  void on_filteradd(wire::Message message, Actions& out);
+  void on_mempool(wire::Message message, Actions& out);
+  void on_sendhdrsen(wire::Message message, Actions& out);
+  void reject_unparsable(std::string_view command, wire::Error error, Actions& out);
 
   bool admit_by_rate(TimePoint now, Actions& out);
   bool admit_by_gate(std::string_view command, Actions& out);
@@ -146,6 +156,7 @@ class ConnectionCore {
   std::optional<wire::Protoconf> peer_protoconf_;
   bool peer_sent_sendheaders_ = false;
   bool we_sent_sendheaders_ = false;
+  bool peer_sent_sendhdrsen_ = false;
 };
 
 }  // namespace bsvpeer::conn

@@ -48,6 +48,19 @@ struct ConnectionPolicy {
   // Answer getheaders with an empty headers message (we serve no chain); when false the
   // getheaders is delivered to the user instead.
   bool answer_getheaders = true;
+  // Answer getdata for tx and dataref items with notfound, as SV does for items it does not
+  // have (we keep none); block items are skipped silently, as SV skips unknown blocks. When
+  // false the getdata is delivered to the user, who answers it.
+  bool answer_getdata = true;
+
+  // -rejectmempoolrequest: a legacy (empty) mempool request from a peer that is not
+  // whitelisted disconnects it. SV also disconnects such a peer when it does not advertise
+  // NODE_BLOOM itself, whatever this says.
+  bool reject_mempool_request = true;
+
+  // -whitelist: the peer's misbehaviour is scored but never punished (no ban, no disconnect
+  // for the score; SV logs "not punishing whitelisted peer"), and it may send mempool.
+  bool whitelisted = false;
 
   // Inbound accepted while every slot is taken: complete the handshake, then disconnect
   // with reason over_capacity.

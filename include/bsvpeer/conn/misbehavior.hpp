@@ -16,6 +16,10 @@ inline constexpr int kOversizedAddr = 20;        // addr with more than 1000 ent
 inline constexpr int kOversizedHeaders = 20;     // headers with more than 2000 entries
 inline constexpr int kCompactSizeTooLarge = 1;   // a CompactSize above MAX_SIZE
 inline constexpr int kInvalidChecksumBurst = 1;  // a burst of bad checksums
+inline constexpr int kDuplicateSendHdrsEn = 1;   // a second sendhdrsen
+inline constexpr int kNoBloom = 100;  // filterload/filteradd while we lack NODE_BLOOM (>= 70011)
+inline constexpr int kOversizedBloomFilter = 100;  // filterload above 36,000 bytes or 50 hashes
+inline constexpr int kInvalidFilterAdd = 100;      // filteradd element above 520 bytes
 }  // namespace misbehavior_points
 
 inline constexpr int kDefaultBanThreshold = 100;

@@ -106,6 +106,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   // Bytes received in the last complete minute / second, per second.
   std::uint64_t receive_rate_minute() const noexcept;
   std::uint64_t receive_rate_second() const noexcept;
+  // The current session's ban score (getpeerinfo's banscore); 0 again after a restart.
+  int misbehaviour_score() const noexcept { return misbehaviour_.load(std::memory_order_relaxed); }
 
  private:
   struct Private {};
@@ -189,6 +191,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   };
   RateWindow receive_minutes_, receive_seconds_;
   void note_queue() noexcept;
+  std::atomic<int> misbehaviour_{0};
   bool started_ = false;
 };
 

@@ -31,6 +31,7 @@ struct PeerInfo {
   conn::PeerIdentity identity;
   conn::PeerState state = conn::PeerState::disconnected;
   bool manual = false;
+  bool whitelisted = false;  // -whitelist (getpeerinfo's "whitelisted")
   std::string user_agent;
   std::int32_t version = 0;
   std::uint64_t services = 0;

@@ -34,6 +34,11 @@ struct ManagerConfig {
   std::vector<boost::asio::ip::tcp::endpoint> fixed_peers;   // -connect
   std::vector<boost::asio::ip::tcp::endpoint> manual_peers;  // -addnode: kept connected
   std::chrono::milliseconds manual_retry = std::chrono::seconds(60);
+  // -seednode (normal mode): one-shot peers dialled once on a free automatic outbound slot,
+  // asked for addresses and left when their addr arrives, or after seed_node_timeout
+  // (node/seed_nodes.hpp).
+  std::vector<boost::asio::ip::tcp::endpoint> seed_nodes;
+  std::chrono::milliseconds seed_node_timeout = std::chrono::minutes(2);
   // At most one automatic outbound per /16 (IPv4) or /32 (IPv6); loopback and private ranges
   // are exempt so local meshes work.
   bool one_outbound_per_netgroup = true;
@@ -46,6 +51,10 @@ struct ManagerConfig {
   std::vector<std::string> inbound_allowlist;  // IPs or CIDRs; empty: everyone
   std::size_t max_inbound_per_ip = 0;          // 0: unlimited (SV's default)
   double max_accepts_per_second = 0;           // 0: unlimited
+  // -whitelist: IPs or CIDRs whose inbound peers are trusted as SV trusts them: never refused
+  // for a ban, exempt from max_inbound_per_ip and the accept rate, scored but never punished,
+  // allowed to send mempool (node/whitelist.hpp). They still take a slot.
+  std::vector<std::string> whitelist;
 
   // DNS seeds (normal mode only).
   bool dns_seed = true;
