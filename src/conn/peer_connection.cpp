@@ -558,6 +558,16 @@ void PeerConnection::execute_actions() {
                 if (it != config_.unknown_command_handlers.end() && it->second) {
                   it->second(*unknown);
                 }
+                if (auto r = config_.unknown_command_responders.find(unknown->command);
+                    r != config_.unknown_command_responders.end() && r->second) {
+                  r->second(UnknownCommandContext{identity_,
+                                                  [weak = weak_from_this()](wire::Message m) {
+                                                    if (auto self = weak.lock()) {
+                                                      self->send(std::move(m));
+                                                    }
+                                                  }},
+                            *unknown);
+                }
               }
               emit(MessageReceived{std::move(a.message)});
             },

@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+
 using namespace bsvpeer;
 using namespace std::chrono_literals;
 
@@ -103,4 +105,40 @@ TEST_CASE("an outbound connection to a closed port fails and restarts within its
   REQUIRE(end);
   CHECK(end->to == conn::PeerState::failed);
   CHECK(end->reason == conn::DisconnectReason::connect_failed);
+}
+
+TEST_CASE("an unknown-command responder sees the sender and answers on the same connection") {
+  test::IoRunner io(2);
+  test::EventLog events;
+  // The inbound side answers "xping" with "xpong" carrying the same payload.
+  auto server_config = fast_config();
+  std::atomic<std::uint64_t> seen_peer{0};
+  server_config.unknown_command_responders["xping"] = [&](const conn::UnknownCommandContext& ctx,
+                                                          const wire::UnknownMessage& m) {
+    seen_peer = ctx.peer.id;
+    ctx.reply(wire::UnknownMessage{"xpong", m.payload});
+  };
+  auto listener =
+      std::make_shared<test::TestListener>(io.context(), server_config, events.handler(), 1000);
+  listener->start();
+  auto out = conn::PeerConnection::outbound(io.context().get_executor(), listener->endpoint(),
+                                            fast_config(), events.handler(), nullptr, 1);
+  out->start();
+  REQUIRE(events.wait_until(
+      [&](const auto& ev) { return test::reached_state(ev, 1, conn::PeerState::connected); }));
+  out->send(wire::UnknownMessage{"xping", {1, 2, 3}});
+  auto answered = [](const std::vector<conn::ConnectionEvent>& ev) {
+    for (const auto& e : ev) {
+      const auto* r = std::get_if<conn::MessageReceived>(&e.body);
+      const auto* u = r ? std::get_if<wire::UnknownMessage>(&r->message) : nullptr;
+      if (e.peer.id == 1 && u && u->command == "xpong") return u->payload == wire::Bytes{1, 2, 3};
+    }
+    return false;
+  };
+  REQUIRE(events.wait_until(answered));
+  CHECK(seen_peer.load() == 1000);
+  out->disconnect();
+  REQUIRE(events.wait_until(
+      [&](const auto&) { return out->finished() && all_finished(listener->connections()); }));
+  listener->stop();
 }

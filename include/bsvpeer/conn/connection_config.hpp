@@ -3,6 +3,7 @@
 // core, socket-level timeouts, queue bounds, restart rules, logging and user handlers.
 #include <bsvpeer/conn/backoff.hpp>
 #include <bsvpeer/conn/clock.hpp>
+#include <bsvpeer/conn/connection_event.hpp>
 #include <bsvpeer/conn/connection_policy.hpp>
 #include <bsvpeer/conn/restart_window.hpp>
 #include <bsvpeer/conn/send_queue.hpp>
@@ -40,6 +41,18 @@ struct RestartPolicy {
 // Called on the connection's strand for unknown commands registered by the user.
 using UnknownCommandHandler = std::function<void(const wire::UnknownMessage&)>;
 
+// What an UnknownCommandResponder gets besides the message: who sent it, and `reply`, which
+// queues a message on that same connection (posted: safe to keep and call from any thread; a
+// reply after the connection ended is refused with a SendRefused event).
+struct UnknownCommandContext {
+  PeerIdentity peer;
+  std::function<void(wire::Message)> reply;
+};
+// Called on the connection's strand for unknown commands registered by the user, like an
+// UnknownCommandHandler, for protocols that answer their peer.
+using UnknownCommandResponder =
+    std::function<void(const UnknownCommandContext&, const wire::UnknownMessage&)>;
+
 struct ConnectionConfig {
   net::NetworkParams network = net::network_params(net::NetworkId::main);
   ConnectionPolicy policy;
@@ -62,6 +75,7 @@ struct ConnectionConfig {
 
   RestartPolicy restart;
   std::map<std::string, UnknownCommandHandler, std::less<>> unknown_command_handlers;
+  std::map<std::string, UnknownCommandResponder, std::less<>> unknown_command_responders;
   // Null: a logger with no sinks. The library never touches spdlog's global state.
   std::shared_ptr<spdlog::logger> logger;
 };
