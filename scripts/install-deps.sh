@@ -6,7 +6,7 @@ BUILD_PKGS=(build-essential cmake ninja-build pkg-config ccache
   libboost1.81-dev libboost-system1.81-dev libboost-program-options1.81-dev
   libssl-dev nlohmann-json3-dev libspdlog-dev libc-ares-dev doctest-dev libjs-chart.js)
 TEST_PKGS=(clang libclang-rt-14-dev libbenchmark-dev tshark dnsmasq-base gcovr iproute2
-  python3 nodejs npm prometheus chromium)
+  python3 nodejs npm prometheus chromium curl)
 
 want=("${BUILD_PKGS[@]}")
 [ "${1:-}" = "--with-tests" ] && want+=("${TEST_PKGS[@]}")

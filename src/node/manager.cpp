@@ -966,7 +966,6 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     for (const auto& r : store->snapshot()) {
       if (std::find(ips.begin(), ips.end(), r.ip) != ips.end()) backoffs.erase(r.id);
     }
-    log->info("unbanned {}", what);
     hub.publish(PeerUnbanned{what});
     persist(false);
   }

@@ -1,9 +1,9 @@
 # shellcheck shell=bash disable=SC2034  # WAIT_RC is read by the sourcing scripts
 # Shared by bitcore_interop.sh and bcoin_interop.sh (sourced, not run as a test).
 #
-# npm_setup BUILD_DIR SOURCE_DIR
-#   Installs the packages of tests/integration/npm/package-lock.json with `npm ci` into
-#   BUILD_DIR/npm-interop (never into the source tree), once per lock file and Node version;
+# npm_setup BUILD_DIR SOURCE_DIR [SUBDIR]
+#   Installs the packages of tests/integration/npm/[SUBDIR/]package-lock.json with `npm ci` into
+#   BUILD_DIR/npm-interop[-SUBDIR] (never into the source tree), once per lock file and Node version;
 #   concurrent scripts serialise on a lock file. Exits 77 (skip) only if node/npm are missing
 #   or the registry does not answer; any other install failure fails the test.
 #   Sets NPM_DIR, SCRIPTS (the .js files) and exports NODE_PATH.
@@ -14,9 +14,9 @@ fail() {
 }
 
 npm_setup() {
-  local build_dir=$1 source_dir=$2
-  SCRIPTS="$source_dir/tests/integration/npm"
-  NPM_DIR="$build_dir/npm-interop"
+  local build_dir=$1 source_dir=$2 sub=${3:-}
+  SCRIPTS="$source_dir/tests/integration/npm${sub:+/$sub}"
+  NPM_DIR="$build_dir/npm-interop${sub:+-$sub}"
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     echo "SKIP: node and npm are needed (apt-get install nodejs npm)"
     exit 77
