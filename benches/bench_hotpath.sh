@@ -4,13 +4,14 @@
 # from /proc/<pid>/stat, before and after), handshake latency p50/p99 at concurrency 64, pongs/s
 # on one connection at depth 1 (with RTT p50) and depth 100, ingest of 32 x 2 MiB unknown-command
 # frames (then a ping: its pong proves everything before it was consumed), RSS per held
-# handshaked connection at 1,000 held, and time + CPU to establish HELD_N held connections.
+# handshaked connection at 1,000 held, and time + CPU to establish HELD_N held connections (the
+# held figures each in freshly started processes, so an earlier test's peak does not hide them).
 # The baseline is bsvpeer-load --serve (version/verack/ping/pong with checksums, same codec, no
 # connection actor, no Manager), with as many threads as bsvpeer runs.
 #
 # usage: benches/bench_hotpath.sh BUILD_DIR   (a release build:
 #   cmake --preset release && cmake --build --preset release --target bsvpeer_program bsvpeer_load)
-# Knobs: ROUNDS=3 HS_C1=2000 HS_C64=6000 PINGS=50000 HELD_RSS=1000 HELD_N=3000 (10000 with
+# Knobs: ROUNDS=3 HS_C1=4000 HS_C64=6000 PINGS=50000 HELD_RSS=1000 HELD_N=3000 (10000 with
 #   FULL=1) TIMEOUT_MS=20000 NODE_ARGS="" (extra bsvpeer options)
 # Output: one JSON line per figure on stdout: {"figure", "bsvpeer", "baseline", "ratio" (bsvpeer /
 # baseline), "goal"}; each side's value is the median over ROUNDS rounds (bsvpeer then baseline,
@@ -32,7 +33,7 @@ for bin in "$NODE_BIN" "$LOAD_BIN"; do
   }
 done
 ROUNDS=${ROUNDS:-3}
-HS_C1=${HS_C1:-2000}
+HS_C1=${HS_C1:-4000}
 HS_C64=${HS_C64:-6000}
 PINGS=${PINGS:-50000}
 HELD_RSS=${HELD_RSS:-1000}
@@ -59,20 +60,35 @@ cleanup() {
 }
 trap cleanup EXIT
 
-NODE_PORT=$(free_port)
-BASE_PORT=$(free_port)
-while [[ "$BASE_PORT" == "$NODE_PORT" ]]; do BASE_PORT=$(free_port); done
-mkdir -p "$WORK/datadir"
-# shellcheck disable=SC2086  # NODE_ARGS is a list of options
-"$NODE_BIN" -datadir="$WORK/datadir" -regtest -listen -bind=127.0.0.1 -port="$NODE_PORT" \
-  -nodnsseed -maxconnections=$((HELD_N + 100)) $NODE_ARGS >"$WORK/node.log" 2>&1 &
-NODE_PID=$!
-"$LOAD_BIN" --serve --network regtest --host 127.0.0.1 --port "$BASE_PORT" --threads "$THREADS" \
-  --json >"$WORK/baseline_serve.json" 2>"$WORK/baseline_serve.err" &
-BASE_PID=$!
-wait_listening "$NODE_PORT" "$NODE_PID" bsvpeer
-wait_listening "$BASE_PORT" "$BASE_PID" baseline
-echo "$BENCH_NAME: bsvpeer pid $NODE_PID on $NODE_PORT, baseline pid $BASE_PID on $BASE_PORT" >&2
+# start_servers TAG: a fresh bsvpeer and a fresh baseline (memory figures need processes whose
+# allocator has not kept the peak of an earlier test).
+NODE_ALIVE=true
+start_servers() {
+  NODE_PORT=$(free_port)
+  BASE_PORT=$(free_port)
+  while [[ "$BASE_PORT" == "$NODE_PORT" ]]; do BASE_PORT=$(free_port); done
+  mkdir -p "$WORK/datadir_$1"
+  # shellcheck disable=SC2086  # NODE_ARGS is a list of options
+  "$NODE_BIN" -datadir="$WORK/datadir_$1" -regtest -listen -bind=127.0.0.1 -port="$NODE_PORT" \
+    -nodnsseed -rpcport="$(free_port)" -maxconnections=$((HELD_N + 100)) $NODE_ARGS \
+    >"$WORK/node_$1.log" 2>&1 &
+  NODE_PID=$!
+  "$LOAD_BIN" --serve --network regtest --host 127.0.0.1 --port "$BASE_PORT" \
+    --threads "$THREADS" --json >"$WORK/baseline_serve_$1.json" 2>"$WORK/baseline_serve_$1.err" &
+  BASE_PID=$!
+  wait_listening "$NODE_PORT" "$NODE_PID" bsvpeer
+  wait_listening "$BASE_PORT" "$BASE_PID" baseline
+  sleep 0.5
+  echo "$BENCH_NAME: $1: bsvpeer pid $NODE_PID on $NODE_PORT, baseline pid $BASE_PID on $BASE_PORT" >&2
+}
+stop_servers() {
+  kill -0 "$NODE_PID" 2>/dev/null || NODE_ALIVE=false
+  stop_process "$NODE_PID"
+  [[ "$STOP_STATUS" == 0 ]] || NODE_ALIVE=false
+  NODE_PID=""
+  stop_process "$BASE_PID"
+  BASE_PID=""
+}
 
 # Waits (bounded, 30 s) until no connection to port $1 remains, so a test starts clean.
 wait_drained() {
@@ -109,7 +125,7 @@ held() {
   rss0=$(rss_kib "$pid")
   t0=$(cpu_ticks "$pid")
   "$LOAD_BIN" --network regtest --host 127.0.0.1 --port "$port" --timeout-ms "$TIMEOUT_MS" \
-    --json --connections "$count" --concurrency 64 --hold --hold-seconds 1.5 \
+    --json --connections "$count" --concurrency 64 --hold --hold-seconds 2 \
     >"$WORK/$name.json" 2>"$WORK/$name.err" &
   LOAD_PID=$!
   for _ in $(seq 1800); do # bounded: 180 s for the connections to be made
@@ -129,6 +145,7 @@ held() {
 }
 
 LOADAVG_START=$(cut -d' ' -f1-3 /proc/loadavg)
+start_servers main
 for round in $(seq "$ROUNDS"); do
   for side in node base; do
     if [[ $side == node ]]; then port=$NODE_PORT pid=$NODE_PID; else port=$BASE_PORT pid=$BASE_PID; fi
@@ -137,19 +154,23 @@ for round in $(seq "$ROUNDS"); do
     run "ping1_${side}_$round" "$port" "$pid" --mode ping --pings "$PINGS" --pipeline 1
     run "ping100_${side}_$round" "$port" "$pid" --mode ping --pings $((PINGS * 4)) --pipeline 100
     run "ingest_${side}_$round" "$port" "$pid" --mode ingest --messages 32 --message-bytes 2097152
-    held "heldrss_${side}_$round" "$port" "$pid" "$HELD_RSS"
-    held "heldn_${side}_$round" "$port" "$pid" "$HELD_N"
+  done
+done
+stop_servers
+# Held connections, each test in fresh processes.
+for round in $(seq "$ROUNDS"); do
+  for test in heldrss heldn; do
+    start_servers "${test}_$round"
+    count=$HELD_RSS
+    [[ $test == heldn ]] && count=$HELD_N
+    held "${test}_node_$round" "$NODE_PORT" "$NODE_PID" "$count"
+    held "${test}_base_$round" "$BASE_PORT" "$BASE_PID" "$count"
+    stop_servers
   done
 done
 LOADAVG_END=$(cut -d' ' -f1-3 /proc/loadavg)
-
-NODE_ALIVE=false
-kill -0 "$NODE_PID" 2>/dev/null && NODE_ALIVE=true
-stop_process "$NODE_PID"
-NODE_EXIT=$STOP_STATUS
-NODE_PID=""
-stop_process "$BASE_PID"
-BASE_PID=""
+NODE_EXIT=0
+[[ $NODE_ALIVE == true ]] || NODE_EXIT=1
 
 SOURCE_DIR=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null || true)
 COMMIT=unknown
@@ -292,6 +313,6 @@ figure(f"establish_{n}_held_latency_p99", "ms", held_value("heldn", n, "p99"), "
 node_ok = env["NODE_ALIVE"] == "true" and env["NODE_EXIT"] == "0"
 all_ok &= node_ok
 emit({"figure": "node_health", "alive_after_tests": env["NODE_ALIVE"] == "true",
-      "exit_status": int(env["NODE_EXIT"]), "ok": all_ok})
+      "clean_exits": env["NODE_EXIT"] == "0", "ok": all_ok})
 sys.exit(0 if all_ok else 1)
 EOF
