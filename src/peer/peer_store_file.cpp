@@ -1,4 +1,4 @@
-#include <bsvpeer/peer/null_logger.hpp>
+#include <bsvpeer/log/null_logger.hpp>
 #include <bsvpeer/peer/peer_record_json.hpp>
 #include <bsvpeer/peer/peer_store_file.hpp>
 
