@@ -1,5 +1,4 @@
 #include <bsvpeer/conn/backoff.hpp>
-#include <bsvpeer/conn/thread_random.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -85,8 +84,11 @@ std::optional<std::string> BackoffConfig::validate() const {
 }
 
 UnitRandom make_unit_random() {
-  // The calling thread's engine at each draw: nothing seeded or allocated per Backoff.
-  return [] { return std::uniform_real_distribution<double>(0.0, 1.0)(thread_random_engine()); };
+  std::random_device device;
+  std::seed_seq seeds{device(), device(), device(), device()};
+  // Shared so the std::function stays copyable.
+  auto engine = std::make_shared<std::mt19937_64>(seeds);
+  return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
 }
 
 Backoff::Backoff(BackoffConfig config, UnitRandom random)

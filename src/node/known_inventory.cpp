@@ -1,4 +1,3 @@
-#include <bsvpeer/conn/thread_random.hpp>
 #include <bsvpeer/node/known_inventory.hpp>
 
 #include <algorithm>
@@ -23,7 +22,8 @@ constexpr std::uint64_t mix(std::uint64_t x) noexcept {
 }
 
 std::uint64_t random_salt() {
-  return conn::thread_random();  // one engine per thread, not a device read per peer
+  std::random_device device;
+  return (std::uint64_t{device()} << 32) | device();
 }
 
 // The smallest power of two holding `capacity` entries at most half full.
