@@ -2,7 +2,7 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY include/bsvpeer DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(TARGETS bsvpeer bsvpeer_wire bsvpeer_net bsvpeer_peer bsvpeer_conn bsvpeer_node
+install(TARGETS bsvpeer bsvpeer_wire bsvpeer_net bsvpeer_log bsvpeer_peer bsvpeer_conn bsvpeer_node
         EXPORT bsvpeerTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -1,4 +1,5 @@
 #include <bsvpeer/conn/backoff.hpp>
+#include <bsvpeer/conn/thread_random.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -84,11 +85,8 @@ std::optional<std::string> BackoffConfig::validate() const {
 }
 
 UnitRandom make_unit_random() {
-  std::random_device device;
-  std::seed_seq seeds{device(), device(), device(), device()};
-  // Shared so the std::function stays copyable.
-  auto engine = std::make_shared<std::mt19937_64>(seeds);
-  return [engine] { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
+  // The calling thread's engine at each draw: nothing seeded or allocated per Backoff.
+  return [] { return std::uniform_real_distribution<double>(0.0, 1.0)(thread_random_engine()); };
 }
 
 Backoff::Backoff(BackoffConfig config, UnitRandom random)

@@ -1,8 +1,9 @@
 #include <bsvpeer/conn/failure_kind_of.hpp>
 #include <bsvpeer/conn/peer_connection.hpp>
+#include <bsvpeer/conn/thread_random.hpp>
+#include <bsvpeer/log/null_logger.hpp>
 #include <bsvpeer/net/address_text.hpp>
 #include <bsvpeer/net/protocol.hpp>
-#include <bsvpeer/peer/null_logger.hpp>
 #include <bsvpeer/wire/frame.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -30,6 +31,9 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMinReadBufferSize = 4 * 1024;
 constexpr std::size_t kMaxReadBufferSize = 64 * 1024;
 constexpr std::size_t kMaxWriteBatch = 256 * 1024;
+// Written frames kept for reuse, and the largest buffer kept (frames or payload scratch).
+constexpr std::size_t kMaxSpareFrames = 8;
+constexpr std::size_t kMaxSpareBuffer = 256;
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -253,10 +257,10 @@ void PeerConnection::reset_session() {
   core_.emplace(
       identity_.direction, std::move(policy), make_our_version(),
       [nonces = nonces_](std::uint64_t n) { return nonces->contains(n); },
-      [this] {
+      [] {
         std::uint64_t n = 0;
         while (n == 0)
-          n = rng_();
+          n = thread_random();
         return n;
       });
 }
@@ -522,7 +526,10 @@ void PeerConnection::handle_frame() {
     return;
   }
   // Every message once, here (Deliver does not log again): debug, never info.
-  log(spdlog::level::debug, "recv {}", describe(*message));
+  // describe() formats through a stream: only when the line is written, not per message.
+  if (logger_->should_log(spdlog::level::debug)) {
+    log(spdlog::level::debug, "recv {}", describe(*message));
+  }
   core_->on_message(std::move(*message), now, actions_);
 }
 
@@ -608,17 +615,29 @@ void PeerConnection::execute_actions() {
 void PeerConnection::enqueue(const wire::Message& message, bool priority) {
   if (stopping_) return;
   const auto command = wire::command_of(message);
-  wire::Bytes payload = wire::encode_payload(message);
+  // Steady traffic (pings, pongs, inv) reuses the payload scratch and written frames' buffers:
+  // no heap allocation per message once they exist.
+  payload_scratch_.clear();
+  wire::encode_payload(message, payload_scratch_);
   wire::SendOptions options;
   options.peer_version = core_->negotiated_version();
   options.peer_max_payload = core_->peer_max_recv_payload();
   wire::Bytes frame;
-  if (auto r = wire::append_frame(frame, config_.network.magic, command, payload, options); !r) {
+  if (!spare_frames_.empty()) {
+    frame = std::move(spare_frames_.back());
+    spare_frames_.pop_back();
+  }
+  auto r = wire::append_frame(frame, config_.network.magic, command, payload_scratch_, options);
+  // A large payload's buffer is not kept: a quiet peer should cost little memory.
+  if (payload_scratch_.capacity() > kMaxSpareBuffer) wire::Bytes().swap(payload_scratch_);
+  if (!r) {
     log(spdlog::level::warn, "cannot send '{}': {}", command, r.error().message());
     emit(SendRefused{std::string(command), r.error().message()});
     return;
   }
-  log(spdlog::level::trace, "send {}", describe(message));
+  if (logger_->should_log(spdlog::level::trace)) {
+    log(spdlog::level::trace, "send {}", describe(message));
+  }
   // The core marks its own control frames (handshake, ping/pong, reject); what a user sends
   // queues behind them in the bulk lane.
   const std::size_t queued_size = frame.size();
@@ -665,6 +684,12 @@ asio::awaitable<void> PeerConnection::write_loop() {
       co_return;
     }
     bytes_out_.fetch_add(n, std::memory_order_relaxed);
+    for (auto& frame : batch) {
+      if (spare_frames_.size() >= kMaxSpareFrames) break;
+      if (frame.capacity() > kMaxSpareBuffer) continue;
+      frame.clear();
+      spare_frames_.push_back(std::move(frame));
+    }
     last_send_time_.store(unix_seconds(), std::memory_order_relaxed);
     if (core_) core_->on_bytes_sent(Clock::now());
     if (!queue_.above_high_watermark()) reader_wake_.cancel();

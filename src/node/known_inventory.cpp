@@ -1,3 +1,4 @@
+#include <bsvpeer/conn/thread_random.hpp>
 #include <bsvpeer/node/known_inventory.hpp>
 
 #include <algorithm>
@@ -22,8 +23,7 @@ constexpr std::uint64_t mix(std::uint64_t x) noexcept {
 }
 
 std::uint64_t random_salt() {
-  std::random_device device;
-  return (std::uint64_t{device()} << 32) | device();
+  return conn::thread_random();  // one engine per thread, not a device read per peer
 }
 
 // The smallest power of two holding `capacity` entries at most half full.

@@ -1,4 +1,5 @@
 #include <bsvpeer/conn/failure_kind_of.hpp>
+#include <bsvpeer/log/null_logger.hpp>
 #include <bsvpeer/net/address_text.hpp>
 #include <bsvpeer/node/addr_filter.hpp>
 #include <bsvpeer/node/dns_seeder.hpp>
@@ -13,7 +14,6 @@
 #include <bsvpeer/node/self_advertisement.hpp>
 #include <bsvpeer/node/slot_pool.hpp>
 #include <bsvpeer/node/whitelist.hpp>
-#include <bsvpeer/peer/null_logger.hpp>
 #include <bsvpeer/peer/peer_endpoint.hpp>
 #include <bsvpeer/peer/peer_store_file.hpp>
 #include <bsvpeer/peer/subnet.hpp>
@@ -31,6 +31,7 @@
 #include <random>
 #include <set>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace bsvpeer::node {
 
@@ -325,6 +326,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
         snapshots.clear();
       }
       connections.clear();
+      dial_ids.clear();
       update_counts();
     }
     shutdown_finished = true;
@@ -540,6 +542,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     live.store_id = store_id;
     live.ip = ip_text(ep.address());
     connections.emplace(id, std::move(live));
+    dial_ids.insert(id);
     if (!store_id.empty()) (void)store->mark_attempt(store_id, unix_now());
     update_counts(id);
     c->start();
@@ -596,7 +599,8 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     std::vector<std::uint64_t> our_dials;
     if (!same_host) {
       std::vector<tcp::endpoint> dialled;
-      for (const auto& [id, live] : connections) {
+      for (const auto id : dial_ids) {
+        const auto& live = connections.at(id);
         if (live.connection->direction() != conn::Direction::outbound || live.ip != ip) continue;
         dialled.push_back(live.connection->endpoint());
         our_dials.push_back(id);
@@ -614,9 +618,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     // No free slot: complete the handshake politely, then close (SV-style over-capacity);
     // only a few at a time, so a storm of connects cannot grow the node without bound.
     if (!token) {
-      std::size_t polite = 0;
-      for (const auto& [id, live] : connections)
-        polite += live.slot ? 0 : 1;
+      const std::size_t polite = connections.size() - slot_total;  // kept by update_counts()
       if (polite >= kMaxPoliteRejections) return refuse("no free slot");
       cfg.policy.reject_after_handshake = true;
     }
@@ -816,6 +818,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     }
     // The slot goes back exactly once: the token is destroyed with the entry.
     connections.erase(it);
+    dial_ids.erase(peer.id);
     update_counts(peer.id);
     evaluate_health();
     if (stopping) return;
@@ -1022,15 +1025,33 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   // Figures and per-peer copies for readers on other threads. `changed`: the one connection
   // that was added, changed or removed (its copy alone is rebuilt, so an event costs no copy
   // of every peer); nullopt rebuilds all.
+  // The counts are kept incrementally: `counted` holds what each connection added when last
+  // counted, so one event costs O(log n), not a walk of every connection (at thousands of
+  // peers that walk was a large share of each handshake's CPU).
   void update_counts(std::optional<std::uint64_t> changed = std::nullopt) {
-    std::size_t handshaked = 0, with_slot = 0;
-    for (const auto& [id, live] : connections) {
-      handshaked += live.handshaked ? 1 : 0;
-      with_slot += live.slot ? 1 : 0;
+    auto count = [&](std::uint64_t id, const Live& live) {
+      const Counted c{live.handshaked, live.slot.has_value()};
+      handshaked_total += c.handshaked ? 1 : 0;
+      slot_total += c.slot ? 1 : 0;
+      counted.insert_or_assign(id, c);
+    };
+    if (!changed) {
+      counted.clear();
+      handshaked_total = slot_total = 0;
+      for (const auto& [id, live] : connections)
+        count(id, live);
+    } else {
+      if (auto old = counted.find(*changed); old != counted.end()) {
+        handshaked_total -= old->second.handshaked ? 1 : 0;
+        slot_total -= old->second.slot ? 1 : 0;
+        counted.erase(old);
+      }
+      if (auto it = connections.find(*changed); it != connections.end())
+        count(it->first, it->second);
     }
-    connection_count.store(with_slot);
-    over_capacity_count.store(connections.size() - with_slot);
-    handshaked_count.store(handshaked);
+    connection_count.store(slot_total);
+    over_capacity_count.store(connections.size() - slot_total);
+    handshaked_count.store(handshaked_total);
     min_connected_peers.store(config.min_connected_peers);
     std::lock_guard lock(info_mutex);
     if (!changed) {
@@ -1092,6 +1113,16 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   std::vector<std::shared_ptr<Listener>> listeners;
   std::unique_ptr<DnsSeeder> seeder;
   std::map<std::uint64_t, Live> connections;
+  // update_counts(): each connection's contribution as last counted, and the totals.
+  struct Counted {
+    bool handshaked = false;
+    bool slot = false;
+  };
+  std::unordered_map<std::uint64_t, Counted> counted;
+  std::size_t handshaked_total = 0, slot_total = 0;
+  // Our dials (outbound and manual) among `connections`: an inbound is checked against these
+  // alone for duplicates, not against every connection.
+  std::set<std::uint64_t> dial_ids;
   std::set<tcp::endpoint> manual;
   std::map<std::string, conn::Backoff> backoffs;  // by store id
   // Outbound failures that may be a peer's refusal of our duplicate dial (see

@@ -1,5 +1,5 @@
+#include <bsvpeer/log/null_logger.hpp>
 #include <bsvpeer/peer/json_depth.hpp>
-#include <bsvpeer/peer/null_logger.hpp>
 #include <bsvpeer/peer/peer_record_json.hpp>
 #include <bsvpeer/peer/peer_store_file.hpp>
 

@@ -77,7 +77,7 @@ constexpr unsigned kDefaultLoopbackSources = 16;
 
 // ---- options ---------------------------------------------------------------------------------
 
-enum class Mode { handshake, ping, serve };
+enum class Mode { handshake, ping, ingest, serve };
 enum class CloseStyle { rst, fin };
 
 struct Options {
@@ -95,6 +95,8 @@ struct Options {
   std::uint64_t pings = 100'000;
   std::uint64_t pipeline = 1;
   std::uint64_t warmup = 1000;
+  std::uint64_t messages = 32;              // ingest: frames to send
+  std::uint64_t message_bytes = 2'097'152;  // ingest: payload of each (the default receive limit)
   std::chrono::milliseconds timeout{10'000};
   double duration_s = 600;  // client: whole-run bound; serve: 0 = until SIGINT/SIGTERM
   unsigned threads = 1;     // serve only; the client is single-threaded
@@ -105,7 +107,7 @@ struct Options {
 
 constexpr const char* kHelp = R"(bsvpeer-load: BSV P2P load generator and baseline responder
 
-usage: bsvpeer-load [--mode handshake|ping|serve] [options]   (--name=value or --name value)
+usage: bsvpeer-load [--mode handshake|ping|ingest|serve] [options]   (--name=value or --name value)
 
 target / network
   --host H              peer address or name (serve: address to listen on) [127.0.0.1]
@@ -127,6 +129,10 @@ ping mode
   --pings N             measured round trips [100000]
   --pipeline D          pings in flight [1]
   --warmup N            round trips before measuring [1000]
+ingest mode: after the handshake, N unknown-command frames of S payload bytes, then a ping;
+  the time to its pong (which proves the peer consumed everything before it) gives MiB/s
+  --messages N          frames to send [32]
+  --message-bytes S     payload bytes of each [2097152]
 serve mode (--serve is short for --mode serve)
   --threads T           io_context threads [1]
   --idle-timeout-s S    close a connection silent this long [600]
@@ -194,6 +200,8 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
         o.mode = Mode::handshake;
       } else if (value == "ping") {
         o.mode = Mode::ping;
+      } else if (value == "ingest") {
+        o.mode = Mode::ingest;
       } else if (value == "serve") {
         o.mode = Mode::serve;
       } else {
@@ -233,6 +241,14 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       if (!parse_number(value, o.pings) || o.pings == 0 || o.pings > 100'000'000) return bad();
     } else if (name == "pipeline") {
       if (!parse_number(value, o.pipeline) || o.pipeline == 0 || o.pipeline > 1'000'000) {
+        return bad();
+      }
+    } else if (name == "messages") {
+      if (!parse_number(value, o.messages) || o.messages == 0 || o.messages > 1'000'000) {
+        return bad();
+      }
+    } else if (name == "message-bytes") {
+      if (!parse_number(value, o.message_bytes) || o.message_bytes > (256u << 20)) {
         return bad();
       }
     } else if (name == "warmup") {
@@ -539,6 +555,10 @@ struct Run {
   std::uint64_t unmatched_pongs = 0;
   double ping_elapsed_s = 0;
   std::optional<double> ping_handshake_us;
+
+  // ingest mode
+  double ingest_elapsed_s = 0;
+  bool ingest_done = false;
 
   Failures failures;
   asio::steady_timer all_done;  // cancelled to wake the driver
@@ -903,6 +923,77 @@ asio::awaitable<void> run_pings(Run& run) {
   stop_background(run);
 }
 
+// After the handshake: --messages frames of an unknown command, then a ping; the pong tells that
+// the peer has read (and decoded) everything sent before it.
+asio::awaitable<void> run_ingest(Run& run) {
+  run.started = Clock::now();
+  auto c = run.new_connection(kPingReadBuffer);
+  ClientState s;
+  const auto latency = co_await handshake(run, c, s, 0);
+  if (!latency) {
+    stop_background(run);
+    co_return;
+  }
+  run.ping_handshake_us = std::chrono::duration<double, std::micro>(*latency).count();
+  run.first_peer = s.peer;
+  run.have_peer = true;
+
+  wire::Bytes frame;
+  wire::Bytes payload(run.options.message_bytes);
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    payload[i] = static_cast<std::uint8_t>(run.random());
+  if (!wire::append_frame(frame, run.magic, "bsvpeerbulk", payload)) {
+    run.failures.add(Failure::protocol_error, "cannot frame the payload");
+    stop_background(run);
+    co_return;
+  }
+  const std::uint64_t nonce = run.random();
+  std::optional<Problem> problem;
+  const auto started = Clock::now();
+  for (std::uint64_t i = 0; i < run.options.messages && !problem; ++i) {
+    c->deadline = Clock::now() + run.options.timeout;
+    auto [ec, n] = co_await asio::async_write(c->socket, asio::buffer(frame), kUseTuple);
+    if (ec) {
+      problem =
+          io_problem(*c, ec, Failure::closed_in_ping, Failure::ping_timeout, "writing bulk frames");
+    }
+  }
+  if (!problem) run.writer.append(c->out, wire::Ping{nonce});
+  c->deadline = Clock::now() + run.options.timeout;
+  while (!problem && !run.ingest_done) {
+    if (auto write_ec = co_await flush(*c)) {
+      problem = io_problem(*c, write_ec, Failure::closed_in_ping, Failure::ping_timeout,
+                           "writing the ping");
+      break;
+    }
+    auto [ec, n] = co_await c->socket.async_read_some(asio::buffer(c->read_buffer), kUseTuple);
+    if (ec) {
+      problem = io_problem(*c, ec, Failure::closed_in_ping, Failure::ping_timeout,
+                           "waiting for the pong after the bulk frames");
+      break;
+    }
+    const auto now = Clock::now();
+    problem = decode_frames(
+        c->decoder, wire::ByteSpan(c->read_buffer.data(), n),
+        [&](std::string_view command, wire::ByteSpan p) -> std::optional<Problem> {
+          if (command != wire::Pong::kCommand) return on_client_frame(run, *c, s, command, p);
+          auto pong = wire::Pong::decode(p);
+          if (!pong) return Problem{Failure::protocol_error, "bad pong: " + pong.error().message()};
+          if (pong->nonce != nonce) {
+            ++run.unmatched_pongs;
+            return std::nullopt;
+          }
+          run.ingest_done = true;
+          run.ingest_elapsed_s = std::chrono::duration<double>(now - started).count();
+          return std::nullopt;
+        });
+  }
+  if (problem) run.failures.add(problem->kind, std::move(problem->detail));
+  run.attempts_done_at = Clock::now();
+  finish(*c, CloseStyle::rst);
+  stop_background(run);
+}
+
 // ---- reporting -------------------------------------------------------------------------------
 
 double percentile(const std::vector<double>& sorted, double p) {
@@ -932,7 +1023,9 @@ json distribution_json(std::vector<double> samples) {
 json report(const Run& run) {
   const auto& o = run.options;
   json j{{"tool", "bsvpeer-load"},
-         {"mode", o.mode == Mode::ping ? "ping" : "handshake"},
+         {"mode", o.mode == Mode::ping     ? "ping"
+                  : o.mode == Mode::ingest ? "ingest"
+                                           : "handshake"},
          {"target", run.target.address().to_string() + ":" + std::to_string(run.target.port())},
          {"magic", wire::magic_to_hex(run.magic)},
          {"user_agent", o.user_agent},
@@ -959,6 +1052,17 @@ json report(const Run& run) {
       j["hold_seconds"] = o.hold_seconds;
       j["held_at_end"] = run.held_at_end.value_or(0);
     }
+  } else if (o.mode == Mode::ingest) {
+    const double mib =
+        static_cast<double>(o.messages) * static_cast<double>(o.message_bytes) / (1024.0 * 1024.0);
+    j["messages"] = o.messages;
+    j["message_bytes"] = o.message_bytes;
+    j["completed"] = run.ingest_done ? o.messages : 0;
+    j["elapsed_s"] = std::round(run.ingest_elapsed_s * 1e4) / 1e4;
+    j["mib_per_s"] =
+        round1(run.ingest_done && run.ingest_elapsed_s > 0 ? mib / run.ingest_elapsed_s : 0);
+    j["handshake_us"] = round1(run.ping_handshake_us.value_or(0));
+    j["unmatched_pongs"] = run.unmatched_pongs;
   } else {
     j["pings"] = o.pings;
     j["warmup"] = o.warmup;
@@ -976,8 +1080,9 @@ json report(const Run& run) {
   j["error_total"] = run.failures.total();
   if (run.failures.total() > 0) j["error_samples"] = run.failures.samples_json();
   if (run.stopping) j["stopped"] = run.stop_reason;
-  const bool all_done = o.mode == Mode::ping ? run.ping_completed == o.pings
-                                             : run.latencies_us.size() == o.connections;
+  const bool all_done = o.mode == Mode::ping     ? run.ping_completed == o.pings
+                        : o.mode == Mode::ingest ? run.ingest_done
+                                                 : run.latencies_us.size() == o.connections;
   j["ok"] = all_done && run.failures.total() == 0 &&
             (!o.hold || o.mode != Mode::handshake || run.held_at_end == run.latencies_us.size());
   return j;
@@ -995,6 +1100,9 @@ void print_text(const json& j) {
               << " handshakes/s\nlatency us: p50 " << l["p50"] << " p90 " << l["p90"] << " p99 "
               << l["p99"] << " max " << l["max"] << " mean " << l["mean"] << "\n";
     if (j["hold"].get<bool>()) std::cout << "held open at the end: " << j["held_at_end"] << "\n";
+  } else if (j["mode"] == "ingest") {
+    std::cout << "ingest " << j["messages"] << " x " << j["message_bytes"] << " bytes in "
+              << j["elapsed_s"] << " s: " << j["mib_per_s"] << " MiB/s\n";
   } else {
     const auto& r = j["rtt_us"];
     std::cout << "pings " << j["completed"] << "/" << j["pings"] << " pipeline " << j["pipeline"]
@@ -1204,6 +1312,8 @@ int run_client(const Options& o, const tcp::endpoint& target, const wire::Magic&
   });
   if (o.mode == Mode::ping) {
     asio::co_spawn(ioc, run_pings(run), asio::detached);
+  } else if (o.mode == Mode::ingest) {
+    asio::co_spawn(ioc, run_ingest(run), asio::detached);
   } else {
     asio::co_spawn(ioc, run_handshakes(run), asio::detached);
   }

@@ -52,7 +52,7 @@ struct BackoffConfig {
 
 // A uniformly distributed value in [0, 1]; values outside are clamped.
 using UnitRandom = std::function<double()>;
-// mt19937_64 seeded from std::random_device.
+// The calling thread's engine (thread_random.hpp), seeded once per thread.
 UnitRandom make_unit_random();
 
 enum class BackoffAction {

@@ -27,7 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <random>
+#include <vector>
 
 namespace bsvpeer::conn {
 
@@ -157,6 +157,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   std::optional<wire::FrameDecoder> decoder_;
   Actions actions_;
   SendQueue queue_;
+  wire::Bytes payload_scratch_;            // enqueue() encodes into it
+  std::vector<wire::Bytes> spare_frames_;  // written frames' buffers, reused by enqueue()
   boost::asio::steady_timer core_timer_;   // armed at core_->next_deadline()
   boost::asio::steady_timer writer_wake_;  // the writer sleeps on it while the queue is empty
   boost::asio::steady_timer reader_wake_;  // the reader sleeps on it above the high watermark
@@ -170,7 +172,6 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   bool stream_admitted_ = false;
   std::optional<RestartWindow> restart_window_;  // outbound only
   std::optional<Backoff> restart_backoff_;
-  std::mt19937_64 rng_{std::random_device{}()};
 
   std::atomic<PeerState> state_{PeerState::disconnected};
   std::atomic<bool> finished_{false};

@@ -34,7 +34,7 @@ inline constexpr std::size_t kMaxKnownInventoryCapacity = std::size_t{1} << 30;
 class KnownInventory {
  public:
   // Throws std::invalid_argument for capacity 0 or above kMaxKnownInventoryCapacity. Without
-  // a salt, one is drawn from std::random_device; tests pass one.
+  // a salt, one is drawn from the thread's engine (conn/thread_random.hpp); tests pass one.
   explicit KnownInventory(std::size_t capacity = kDefaultKnownInventoryCapacity,
                           std::optional<std::uint64_t> salt = std::nullopt);
 

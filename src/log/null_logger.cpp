@@ -1,4 +1,4 @@
-#include <bsvpeer/peer/null_logger.hpp>
+#include <bsvpeer/log/null_logger.hpp>
 
 #include <spdlog/sinks/null_sink.h>
 
