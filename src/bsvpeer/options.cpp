@@ -2,6 +2,7 @@
 #include "options.hpp"
 
 #include <bsvpeer/conn/connection_config.hpp>
+#include <bsvpeer/net/address_text.hpp>
 #include <bsvpeer/net/network.hpp>
 #include <bsvpeer/wire/magic.hpp>
 
@@ -284,42 +285,6 @@ std::string chain_directory(const net::NetworkParams& network, bool custom_magic
 
 }  // namespace
 
-std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& text,
-                                                             std::uint16_t default_port) {
-  std::string host = text;
-  std::string port_text;
-  bool port_given = false;
-  if (!text.empty() && text.front() == '[') {
-    const auto close = text.find(']');
-    if (close == std::string::npos) return std::nullopt;
-    host = text.substr(1, close - 1);
-    if (close + 1 < text.size()) {
-      if (text[close + 1] != ':') return std::nullopt;
-      port_given = true;
-      port_text = text.substr(close + 2);
-    }
-  } else if (std::count(text.begin(), text.end(), ':') == 1) {
-    const auto colon = text.find(':');
-    host = text.substr(0, colon);
-    port_given = true;
-    port_text = text.substr(colon + 1);
-  }
-  boost::system::error_code ec;
-  const auto address = boost::asio::ip::make_address(host, ec);
-  if (ec) return std::nullopt;
-  std::uint16_t port = default_port;
-  if (port_given) {
-    if (port_text.empty() || port_text.size() > 5 ||
-        !std::all_of(port_text.begin(), port_text.end(),
-                     [](char c) { return c >= '0' && c <= '9'; }))
-      return std::nullopt;
-    const unsigned long p = std::stoul(port_text);
-    if (p == 0 || p > 65535) return std::nullopt;
-    port = static_cast<std::uint16_t>(p);
-  }
-  return boost::asio::ip::tcp::endpoint(address, port);
-}
-
 std::variant<Options, std::string> parse_options(int argc, const char* const* argv,
                                                  const fs::path& home) {
   return parse_options(argc, argv, home, NameResolver{});
@@ -445,7 +410,7 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
                             ? r.shrink_debug_file
                             : spdlog::level::from_str(o.log_level) >= spdlog::level::info;
   for (const auto& text : r.metrics_bind) {
-    auto ep = parse_endpoint(text, kDefaultMetricsPort);
+    auto ep = net::parse_endpoint(text, kDefaultMetricsPort);
     if (!ep) return "-metricsbind: not an ip[:port]: '" + text + "'";
     o.metrics_bind.push_back(*ep);
   }
@@ -532,17 +497,17 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
   m.dns_servers = r.dns_servers;
 
   for (const auto& s : r.dns_servers) {
-    if (!parse_endpoint(s, 53)) return "-dnsserver: not an ip[:port]: '" + s + "'";
+    if (!net::parse_endpoint(s, 53)) return "-dnsserver: not an ip[:port]: '" + s + "'";
   }
   // An ip[:port], or with a resolver a host name[:port]; the error names the option.
   const auto peer_endpoint =
       [&](const char* option,
           const std::string& text) -> std::variant<boost::asio::ip::tcp::endpoint, std::string> {
-    if (auto ep = parse_endpoint(text, c.network.default_port)) return *ep;
+    if (auto ep = net::parse_endpoint(text, c.network.default_port)) return *ep;
     const auto name = resolve ? split_host_name(text) : std::nullopt;
     if (!name) return "-" + std::string(option) + ": not an ip[:port]: '" + text + "'";
-    const auto port = parse_endpoint("0.0.0.0" + (name->second.empty() ? "" : ":" + name->second),
-                                     c.network.default_port);
+    const auto port = net::parse_endpoint(
+        "0.0.0.0" + (name->second.empty() ? "" : ":" + name->second), c.network.default_port);
     if (!port) return "-" + std::string(option) + ": bad port in '" + text + "'";
     const auto result = resolve(name->first, r.dns_servers);
     if (result.status != node::ResolveStatus::ok || result.addresses.empty()) {
@@ -582,7 +547,7 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
     m.seed_nodes.push_back(std::get<boost::asio::ip::tcp::endpoint>(ep));
   }
   for (const auto& text : r.bind) {
-    auto ep = parse_endpoint(text, port);
+    auto ep = net::parse_endpoint(text, port);
     if (!ep) return "-bind: not an ip[:port]: '" + text + "'";
     m.listen_endpoints.push_back(*ep);
   }

@@ -55,10 +55,6 @@ std::variant<Options, std::string> parse_options(int argc, const char* const* ar
                                                  const std::filesystem::path& home,
                                                  const NameResolver& resolve);
 
-// "host:port", "[v6]:port", "host" -> endpoint (numeric addresses only; no DNS here).
-std::optional<boost::asio::ip::tcp::endpoint> parse_endpoint(const std::string& text,
-                                                             std::uint16_t default_port);
-
 // Why `next` cannot replace `current` at run time (network, datadir), or nullopt.
 std::optional<std::string> reload_error(const Options& current, const Options& next);
 

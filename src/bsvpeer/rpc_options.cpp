@@ -1,6 +1,8 @@
 #include "options.hpp"
 #include "rpc_options.hpp"
 
+#include <bsvpeer/net/address_text.hpp>
+
 #include <boost/program_options/value_semantic.hpp>
 
 namespace bsvpeer::program {
@@ -57,7 +59,7 @@ std::optional<std::string> finish_rpc_options(const RawRpcOptions& r, const po::
     return std::string("-rpcbind needs -rpcallowip (who may connect besides loopback)");
   }
   for (const auto& text : r.bind) {
-    auto ep = parse_endpoint(text, port);
+    auto ep = net::parse_endpoint(text, port);
     if (!ep) return "-rpcbind: not an ip[:port]: '" + text + "'";
     out.binds.push_back(*ep);
   }

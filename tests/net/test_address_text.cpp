@@ -43,6 +43,15 @@ TEST_CASE("parse_endpoint: what users type, the default port, and what is refuse
       {"[::1]x", nullptr},
       {"[::1", nullptr},
       {"1.2.3.256", nullptr},
+      {"2001:db8::5", "[2001:db8::5]:8333"},
+      {"[127.0.0.1]:80", "127.0.0.1:80"},
+      {"1.2.3.4:65535", "1.2.3.4:65535"},
+      {"1.2.3.4:123456", nullptr},
+      {"1.2.3.4:+80", nullptr},
+      {"[::1]:", nullptr},
+      {"localhost:8333", nullptr},
+      {"seed.bitcoinsv.io", nullptr},
+      {":8333", nullptr},
   };
   for (const auto& row : rows) {
     CAPTURE(row.text);

@@ -278,44 +278,6 @@ TEST_CASE("the network: one of -testnet/-regtest/-stn, -magicbytes not on mainne
   CHECK(ok(parse({"-stn"})).manager.listen_endpoints[0].port() == 9333);
 }
 
-TEST_CASE("parse_endpoint: ip, ip:port, [v6], [v6]:port (names, bad ports and junk refused)") {
-  struct Row {
-    const char* text;
-    std::optional<tcp::endpoint> expected;
-  };
-  const Row rows[] = {
-      {"127.0.0.1", ep("127.0.0.1", 8333)},
-      {"127.0.0.1:18444", ep("127.0.0.1", 18444)},
-      {"[::1]:18444", ep("::1", 18444)},
-      {"[::1]", ep("::1", 8333)},
-      {"::1", ep("::1", 8333)},
-      {"2001:db8::5", ep("2001:db8::5", 8333)},
-      {"[2001:db8::5]:1", ep("2001:db8::5", 1)},
-      {"127.0.0.1:65535", ep("127.0.0.1", 65535)},
-      {"127.0.0.1:0", std::nullopt},
-      {"127.0.0.1:65536", std::nullopt},
-      {"127.0.0.1:123456", std::nullopt},
-      {"127.0.0.1:-1", std::nullopt},
-      {"127.0.0.1:+80", std::nullopt},
-      {"127.0.0.1:80x", std::nullopt},
-      {"127.0.0.1:", std::nullopt},
-      {"[::1]:", std::nullopt},
-      {"[::1]x", std::nullopt},
-      {"[::1", std::nullopt},
-      {"[127.0.0.1]:80", ep("127.0.0.1", 80)},
-      {"localhost", std::nullopt},
-      {"localhost:8333", std::nullopt},
-      {"seed.bitcoinsv.io", std::nullopt},
-      {"256.0.0.1", std::nullopt},
-      {"", std::nullopt},
-      {":8333", std::nullopt},
-  };
-  for (const auto& row : rows) {
-    CAPTURE(row.text);
-    CHECK(program::parse_endpoint(row.text, 8333) == row.expected);
-  }
-}
-
 TEST_CASE("-bind/-connect/-addnode/-dnsserver/-outboundbind/-inboundallow refuse bad addresses") {
   struct Row {
     std::string arg;
