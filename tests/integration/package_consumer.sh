@@ -6,7 +6,10 @@
 # cmake/bsvpeerConfig.cmake.in: exported targets, installed headers, transitive dependencies.
 #
 # usage: package_consumer.sh BUILD_DIR SOURCE_DIR   (BUILD_DIR is not used: the library is
-# built from scratch in a temporary directory, with ccache when the project finds it)
+# built from scratch in a temporary directory, with ccache when the project finds it, unless
+# BSVPEER_PACKAGE_LIB_DIR names a configured consumer-lib build of this source tree, as CI's
+# `cmake --build --preset consumer-lib` leaves in build/consumer-lib: then that one is brought
+# up to date and installed, and the library is not compiled twice)
 set -euo pipefail
 
 SOURCE_DIR=$(cd "${2:?usage: $0 BUILD_DIR SOURCE_DIR}" && pwd)
@@ -23,16 +26,26 @@ JOBS=${BSVPEER_TEST_JOBS:-2}
 
 step() { echo "== $*"; }
 
-step "configure the library (preset consumer-lib)"
-(cd "$SOURCE_DIR" && cmake --preset consumer-lib -B "$WORK/lib" >"$WORK/lib-configure.log" 2>&1) ||
-  fail "library configure failed: $(tail -30 "$WORK/lib-configure.log")"
+LIB_DIR="$WORK/lib"
+if [[ -n "${BSVPEER_PACKAGE_LIB_DIR:-}" ]]; then
+  LIB_DIR=$(cd "$BSVPEER_PACKAGE_LIB_DIR" && pwd)
+  grep -q "^CMAKE_HOME_DIRECTORY:INTERNAL=$SOURCE_DIR\$" "$LIB_DIR/CMakeCache.txt" ||
+    fail "$LIB_DIR is not a configured build of $SOURCE_DIR"
+  grep -q "^BSVPEER_BUILD_PROGRAMS:BOOL=OFF\$" "$LIB_DIR/CMakeCache.txt" ||
+    fail "$LIB_DIR is not a consumer-lib build (programs are on)"
+  step "use the consumer-lib build in $LIB_DIR"
+else
+  step "configure the library (preset consumer-lib)"
+  (cd "$SOURCE_DIR" && cmake --preset consumer-lib -B "$LIB_DIR" >"$WORK/lib-configure.log" 2>&1) ||
+    fail "library configure failed: $(tail -30 "$WORK/lib-configure.log")"
+fi
 
 step "build the library"
-cmake --build "$WORK/lib" -j "$JOBS" >"$WORK/lib-build.log" 2>&1 ||
+cmake --build "$LIB_DIR" -j "$JOBS" >"$WORK/lib-build.log" 2>&1 ||
   fail "library build failed: $(grep -m20 -E 'error|Error' "$WORK/lib-build.log")"
 
 step "install into a fresh prefix"
-cmake --install "$WORK/lib" --prefix "$WORK/prefix" >"$WORK/install.log" 2>&1 ||
+cmake --install "$LIB_DIR" --prefix "$WORK/prefix" >"$WORK/install.log" 2>&1 ||
   fail "install failed: $(cat "$WORK/install.log")"
 CONFIG=$(find "$WORK/prefix" -name bsvpeerConfig.cmake | head -1)
 [[ -n "$CONFIG" ]] || fail "no bsvpeerConfig.cmake installed"
