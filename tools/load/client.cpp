@@ -36,6 +36,10 @@ std::optional<Problem> on_client_frame(Run& run, Connection& c, ClientState& s,
     }
     return std::nullopt;
   }
+  if (command == wire::Pong::kCommand) {
+    ++run.pongs_received;
+    return std::nullopt;
+  }
   if (command == wire::Version::kCommand) {
     if (s.got_version) return Problem{Failure::protocol_error, "second version"};
     auto version = wire::Version::decode(payload);
@@ -161,8 +165,43 @@ asio::awaitable<void> close_politely(Run& run, std::shared_ptr<Connection> c) {
 }
 
 // A completed connection kept open: answer the peer's pings until we release it.
+namespace {
+
+// --ping-every: a ping every period (the first at a random point of the first period, so the
+// connections' pings spread over time) until the connection is finished.
+asio::awaitable<void> ping_ticker(Run& run, std::shared_ptr<Connection> c) {
+  const auto period = std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double>(run.options.ping_every_s));
+  c->ticker = std::make_unique<asio::steady_timer>(c->socket.get_executor());
+  auto& timer = *c->ticker;
+  auto next = Clock::now() + Clock::duration(static_cast<Clock::rep>(
+                                 std::uniform_real_distribution<double>(0, 1)(run.random) *
+                                 static_cast<double>(period.count())));
+  for (;;) {
+    timer.expires_at(next);
+    co_await timer.async_wait(kUseTuple);
+    if (c->finished || run.stopping) co_return;
+    run.writer.append(c->out, wire::Ping{run.random()});
+    ++run.pings_sent;
+    // A failed write shows in hold()'s read as well; nothing to count twice here.
+    if (co_await send(*c)) co_return;
+    next += period;
+  }
+}
+
+}  // namespace
+
+void Run::mark_progress() {
+  if (options.target_pid <= 0) return;
+  const auto cpu = read_cpu(options.target_pid);
+  if (!cpu) return;
+  progress.push_back(
+      {latencies_us.size(), std::chrono::duration<double>(Clock::now() - started).count(), *cpu});
+}
+
 asio::awaitable<void> hold(Run& run, std::shared_ptr<Connection> c, ClientState s) {
   c->deadline = run.run_deadline;
+  if (run.options.ping_every_s > 0) asio::co_spawn(run.ioc, ping_ticker(run, c), asio::detached);
   for (;;) {
     auto [ec, n] = co_await c->socket.async_read_some(asio::buffer(c->read_buffer), kUseTuple);
     if (c->finished) co_return;  // released
@@ -175,7 +214,7 @@ asio::awaitable<void> hold(Run& run, std::shared_ptr<Connection> c, ClientState 
                                 return on_client_frame(run, *c, s, command, payload);
                               });
       if (!problem) {
-        if (auto write_ec = co_await flush(*c)) {
+        if (auto write_ec = co_await send(*c)) {
           problem = io_problem(*c, write_ec, Failure::held_closed, Failure::aborted,
                                "held connection, writing");
         }

@@ -3,6 +3,7 @@
 // of: connect and handshake, hold, close. Single-threaded: one io_context, one thread.
 #include "common.hpp"
 #include "storm_results.hpp"
+#include "target_cpu.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -65,6 +66,17 @@ struct Run {
   PeerInfo first_peer;
   bool have_peer = false;
   std::uint64_t peer_pings_answered = 0;
+  // --ping-every: our pings on held connections and the pongs that came back
+  std::uint64_t pings_sent = 0;
+  std::uint64_t pongs_received = 0;
+  // --target-pid: the target's CPU at the start and every --progress-every handshakes
+  struct ProgressMark {
+    std::uint64_t completed;
+    double elapsed_s;
+    CpuSample cpu;
+  };
+  std::vector<ProgressMark> progress;
+  void mark_progress();
 
   // ping mode
   std::vector<double> rtts_us;

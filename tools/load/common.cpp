@@ -4,6 +4,7 @@
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
+#include <tuple>
 
 namespace bsvpeer::load {
 
@@ -60,6 +61,7 @@ asio::awaitable<void> watchdog(std::shared_ptr<Connection> c) {
 void finish(Connection& c, CloseStyle style) {
   c.finished = true;
   c.watchdog.cancel();
+  if (c.ticker) c.ticker->cancel();
   boost::system::error_code ignored;
   if (style == CloseStyle::rst && c.socket.is_open()) {
     c.socket.set_option(asio::socket_base::linger(true, 0), ignored);
@@ -74,4 +76,18 @@ asio::awaitable<boost::system::error_code> flush(Connection& c) {
   co_return ec;
 }
 
+asio::awaitable<boost::system::error_code> send(Connection& c) {
+  if (c.writing) co_return boost::system::error_code{};
+  c.writing = true;
+  boost::system::error_code ec;
+  while (!ec && !c.out.empty()) {
+    c.sending.swap(c.out);
+    c.out.clear();
+    std::size_t n = 0;
+    std::tie(ec, n) = co_await asio::async_write(c.socket, asio::buffer(c.sending), kUseTuple);
+    c.sending.clear();
+  }
+  c.writing = false;
+  co_return ec;
+}
 }  // namespace bsvpeer::load

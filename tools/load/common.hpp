@@ -54,7 +54,11 @@ struct Options {
   double hold_seconds = 0;
   CloseStyle close = CloseStyle::rst;
   std::optional<unsigned> sources;  // nullopt: kDefaultLoopbackSources on 127/8 targets, else 0
-  std::chrono::milliseconds settle{1000};  // storm: wait after the last handshake for closes
+  std::chrono::milliseconds settle{1000};
+  double ping_every_s = 0;           // handshake --hold: each held connection pings this often
+  int target_pid = 0;                // handshake: sample this process's CPU (/proc) ...
+  std::uint64_t progress_every = 0;  // ... every this many completed handshakes  // storm: wait
+                                     // after the last handshake for closes
   std::uint64_t pings = 100'000;
   std::uint64_t pipeline = 1;
   std::uint64_t warmup = 1000;
@@ -185,6 +189,11 @@ struct Connection {
   wire::FrameDecoder decoder;
   std::vector<std::uint8_t> read_buffer;
   wire::Bytes out;
+  // send(): true while a write is in flight; `sending` holds its bytes so `out` can grow.
+  bool writing = false;
+  wire::Bytes sending;
+  // --ping-every: the ping ticker's timer, cancelled by finish() so the ticker ends at once.
+  std::unique_ptr<asio::steady_timer> ticker;
 };
 
 // One timer per connection instead of one per operation: operations just run, and whichever is
@@ -194,6 +203,10 @@ asio::awaitable<void> watchdog(std::shared_ptr<Connection> c);
 void finish(Connection& c, CloseStyle style);
 // Writes and clears c.out.
 asio::awaitable<boost::system::error_code> flush(Connection& c);
+// Like flush, for connections with more than one writer (a held connection answering pings
+// and sending its own): when a write is in flight it only leaves c.out to that writer, which
+// sends it next. Never two writes on the socket at once.
+asio::awaitable<boost::system::error_code> send(Connection& c);
 
 // Feeds one read's bytes to the decoder and hands each complete frame to on_frame, which returns
 // a Problem to stop.

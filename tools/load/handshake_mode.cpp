@@ -19,6 +19,10 @@ asio::awaitable<void> handshake_worker(Run& run) {
     auto latency = co_await handshake(run, c, s, index);
     if (!latency) continue;
     run.latencies_us.push_back(std::chrono::duration<double, std::micro>(*latency).count());
+    if (run.options.progress_every > 0 &&
+        run.latencies_us.size() % run.options.progress_every == 0) {
+      run.mark_progress();
+    }
     if (!run.have_peer) {
       run.first_peer = s.peer;
       run.have_peer = true;
@@ -39,6 +43,7 @@ asio::awaitable<void> run_handshakes(Run& run) {
   run.started = Clock::now();
   const auto workers = std::min(run.options.concurrency, run.options.connections);
   run.workers_running = workers;
+  run.mark_progress();
   for (std::uint64_t i = 0; i < workers; ++i) {
     asio::co_spawn(
         run.ioc,

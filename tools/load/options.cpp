@@ -27,6 +27,11 @@ handshake mode
   --hold-seconds S      then keep them open S seconds more [0]
   --close rst|fin       rst: SO_LINGER{1,0} (no TIME_WAIT); fin: shutdown and wait for the
                         peer's close (bounded by --timeout-ms) [rst]
+  --ping-every S        with --hold: every held connection sends a ping every S seconds (the
+                        first at a random point of the first S) and counts the pongs [0: none]
+  --target-pid PID      read the CPU time of process PID (/proc/PID/stat and the summed
+  --progress-every N    schedstat of its threads) at the start and after every N completed
+                        handshakes: reported as "progress" (CPU per handshake as the count grows)
   --sources K           spread client sockets over 127.0.0.2..127.0.0.(K+1) so 4-tuples do not
                         run out when churning connections; 0 = kernel's choice
                         [16 for 127.x targets, else 0]
@@ -173,6 +178,12 @@ std::optional<Options> parse_options(int argc, char** argv, int& exit_code) {
       std::int64_t ms = 0;
       if (!parse_number(value, ms) || ms <= 0) return bad();
       o.timeout = std::chrono::milliseconds(ms);
+    } else if (name == "ping-every") {
+      if (!parse_number(value, o.ping_every_s) || o.ping_every_s < 0) return bad();
+    } else if (name == "target-pid") {
+      if (!parse_number(value, o.target_pid) || o.target_pid <= 0) return bad();
+    } else if (name == "progress-every") {
+      if (!parse_number(value, o.progress_every)) return bad();
     } else if (name == "settle-ms") {
       std::int64_t ms = 0;
       if (!parse_number(value, ms) || ms < 0) return bad();

@@ -101,10 +101,24 @@ json report(const Run& run) {
     j["latency_us"] = distribution_json(run.latencies_us);
     j["elapsed_s"] = std::round(elapsed * 1e4) / 1e4;
     j["handshakes_per_s"] = round1(elapsed > 0 ? run.latencies_us.size() / elapsed : 0);
+    if (!run.progress.empty()) {
+      json marks = json::array();
+      for (const auto& m : run.progress) {
+        marks.push_back({{"completed", m.completed},
+                         {"elapsed_s", m.elapsed_s},
+                         {"target_cpu_stat_s", m.cpu.stat_s},
+                         {"target_cpu_sched_s", m.cpu.sched_s}});
+      }
+      j["target_pid"] = o.target_pid;
+      j["progress"] = marks;
+    }
     j["hold"] = o.hold;
     if (o.hold) {
       j["hold_seconds"] = o.hold_seconds;
       j["held_at_end"] = run.held_at_end.value_or(0);
+      j["ping_every_s"] = o.ping_every_s;
+      j["pings_sent"] = run.pings_sent;
+      j["pongs_received"] = run.pongs_received;
     }
   } else if (o.mode == Mode::storm) {
     j.update(storm_json(run));
