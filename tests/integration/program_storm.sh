@@ -13,8 +13,8 @@
 #      same checks, no held peer is dropped, and after the holder leaves the descriptors return
 #      to the count of the idle node.
 # HELD is 10,000 in every build (the whole test took 17 s in dev, 24 s under asan and 33-53 s
-# under tsan on the loaded 2-core machine); STORM_HELD overrides it. The timed figures are benches/bench_scale.sh's. No
-# wall-clock assertion here: the time to outcome is only reported.
+# under tsan on the loaded 2-core machine); STORM_HELD overrides it. The timed figures are
+# benches/bench_scale.sh's. No wall-clock assertion here: the time to outcome is only reported.
 #
 # usage: program_storm.sh BUILD_DIR SOURCE_DIR   (STORM_KEEP=1 keeps the logs; STORM=N and
 #   STORM_HELD=N change the sizes)
