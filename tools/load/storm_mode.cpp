@@ -41,11 +41,12 @@ StormOutcome closed_outcome(const Connection& c, bool handshaked) {
                     : StormOutcome::closed_before_handshake;
 }
 
-void count_failure(Run& run, StormOutcome outcome, const std::string& detail) {
+// A connection without a defined outcome fails the run: counted with its cause.
+void count_failure(Run& run, StormOutcome outcome, Failure cause, const std::string& detail) {
   if (outcome == StormOutcome::no_outcome) {
     run.failures.add(Failure::handshake_timeout, detail + ": no outcome within the timeout");
   } else if (outcome == StormOutcome::error) {
-    run.failures.add(Failure::aborted, detail);
+    run.failures.add(cause, detail);
   }
 }
 
@@ -58,6 +59,8 @@ asio::awaitable<void> watch(Run& run, std::shared_ptr<Connection> c, ClientState
     if (c->finished) co_return;  // released by us
     std::optional<Problem> problem;
     std::optional<StormOutcome> outcome;
+    Failure cause = Failure::aborted;  // the only error left once handshaked: the run stopped
+    std::string detail = "after the handshake";
     if (ec) {
       outcome = closed_outcome(*c, true);
     } else {
@@ -72,7 +75,8 @@ asio::awaitable<void> watch(Run& run, std::shared_ptr<Connection> c, ClientState
     if (problem) {
       outcome = problem->kind == Failure::peer_reject ? StormOutcome::reject_message
                                                       : StormOutcome::error;
-      if (*outcome == StormOutcome::error) run.failures.add(problem->kind, problem->detail);
+      cause = problem->kind;
+      detail = problem->detail;
     }
     if (outcome) {
       const auto now = Clock::now();
@@ -81,7 +85,7 @@ asio::awaitable<void> watch(Run& run, std::shared_ptr<Connection> c, ClientState
         run.failures.add(Failure::held_closed, with_ec("admitted connection closed", ec));
       } else {
         decide(run, index, *outcome, start, now);
-        count_failure(run, *outcome, "after the handshake");
+        count_failure(run, *outcome, cause, detail);
       }
       finish(*c, CloseStyle::rst);
       co_return;
@@ -96,30 +100,30 @@ asio::awaitable<void> storm_one(Run& run, std::uint64_t index) {
   auto c = run.new_connection(kHandshakeReadBuffer);
   c->deadline = start + run.options.timeout;
   ClientState s;
-  auto end_with = [&](StormOutcome outcome, const std::string& detail) {
+  auto end_with = [&](StormOutcome outcome, Failure cause, const std::string& detail) {
     decide(run, index, outcome, start, Clock::now());
-    count_failure(run, outcome, detail);
+    count_failure(run, outcome, cause, detail);
     finish(*c, CloseStyle::rst);
     resolved(run);
   };
   boost::system::error_code ec;
   bind_source(run, *c, index, ec);
   if (ec) {
-    end_with(StormOutcome::error, with_ec("socket/bind", ec));
+    end_with(StormOutcome::error, Failure::connect_error, with_ec("socket/bind", ec));
     co_return;
   }
   std::tie(ec) = co_await c->socket.async_connect(run.target, kUseTuple);
   if (ec) {
     if (c->aborted) {
-      end_with(StormOutcome::error, "connect: run stopped");
+      end_with(StormOutcome::error, Failure::aborted, "connect: run stopped");
     } else if (c->timed_out) {
-      end_with(StormOutcome::no_outcome, "connect");
+      end_with(StormOutcome::no_outcome, Failure::connect_timeout, "connect");
     } else if (ec == asio::error::connection_refused) {
-      end_with(StormOutcome::refused_at_connect, "connect");
+      end_with(StormOutcome::refused_at_connect, Failure::connect_refused, "connect");
     } else if (ec == asio::error::connection_reset) {
-      end_with(StormOutcome::closed_before_handshake, "connect");
+      end_with(StormOutcome::closed_before_handshake, Failure::closed_in_handshake, "connect");
     } else {
-      end_with(StormOutcome::error, with_ec("connect", ec));
+      end_with(StormOutcome::error, Failure::connect_error, with_ec("connect", ec));
     }
     co_return;
   }
@@ -127,13 +131,14 @@ asio::awaitable<void> storm_one(Run& run, std::uint64_t index) {
   run.writer.append(c->out, make_version(run.options.user_agent, run.target, run.random()));
   for (;;) {
     if (auto write_ec = co_await flush(*c)) {
-      end_with(closed_outcome(*c, false), with_ec("write in handshake", write_ec));
+      end_with(closed_outcome(*c, false), Failure::aborted,
+               with_ec("write in handshake", write_ec));
       co_return;
     }
     if (s.complete()) break;
     auto [read_ec, n] = co_await c->socket.async_read_some(asio::buffer(c->read_buffer), kUseTuple);
     if (read_ec) {
-      end_with(closed_outcome(*c, false), with_ec("read in handshake", read_ec));
+      end_with(closed_outcome(*c, false), Failure::aborted, with_ec("read in handshake", read_ec));
       co_return;
     }
     auto problem = decode_frames(c->decoder, wire::ByteSpan(c->read_buffer.data(), n),
@@ -142,10 +147,9 @@ asio::awaitable<void> storm_one(Run& run, std::uint64_t index) {
                                  });
     if (problem) {
       if (problem->kind == Failure::peer_reject) {
-        end_with(StormOutcome::reject_message, problem->detail);
+        end_with(StormOutcome::reject_message, Failure::peer_reject, problem->detail);
       } else {
-        run.failures.add(problem->kind, problem->detail);
-        end_with(StormOutcome::error, "protocol error in handshake");
+        end_with(StormOutcome::error, problem->kind, problem->detail);
       }
       co_return;
     }
