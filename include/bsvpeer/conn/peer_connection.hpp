@@ -5,7 +5,10 @@
 //
 // Reading, writing and timekeeping are three coroutines joined with `||` (style.md §1a): the
 // first to end cancels the others; then the socket closes, and an outbound connection lost to a
-// network failure may dial again within its RestartPolicy.
+// network failure may dial again within its RestartPolicy. What a handler queues (a pong, a
+// verack) is written by that handler at once when the socket takes it; the writer coroutine
+// only finishes what the kernel did not take. The reader borrows its io thread's buffer for
+// each read, so a quiet connection holds no read buffer.
 #include <bsvpeer/conn/backoff.hpp>
 #include <bsvpeer/conn/connection_config.hpp>
 #include <bsvpeer/conn/connection_core.hpp>
