@@ -1,21 +1,16 @@
+#include "peer_connection_detail.hpp"
+
 #include <bsvpeer/conn/failure_kind_of.hpp>
-#include <bsvpeer/conn/peer_connection.hpp>
 #include <bsvpeer/conn/thread_random.hpp>
 #include <bsvpeer/log/null_logger.hpp>
 #include <bsvpeer/net/address_text.hpp>
 #include <bsvpeer/net/protocol.hpp>
-#include <bsvpeer/wire/frame.hpp>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <fmt/ostream.h>
 
-#include <array>
 #include <chrono>
 
 namespace bsvpeer::conn {
@@ -24,23 +19,9 @@ using net::endpoint_text;
 
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
+using namespace detail;
 
-namespace {
-
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kMinReadBufferSize = 4 * 1024;
-constexpr std::size_t kMaxReadBufferSize = 64 * 1024;
-constexpr std::size_t kMaxWriteBatch = 256 * 1024;
-// Written frames kept for reuse, and the largest buffer kept (frames or payload scratch).
-constexpr std::size_t kMaxSpareFrames = 8;
-constexpr std::size_t kMaxSpareBuffer = 256;
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
+namespace detail {
 
 // Failures of the transport or the clock, as opposed to the peer breaking a rule.
 bool is_failure(DisconnectReason r) {
@@ -58,21 +39,7 @@ bool is_failure(DisconnectReason r) {
       return false;
   }
 }
-
-std::int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
-
-template <class... Args>
-void PeerConnection::log(spdlog::level::level_enum level, fmt::format_string<Args...> fmt,
-                         Args&&... args) {
-  if (!logger_->should_log(level)) return;
-  logger_->log(level, "[{}] {}", log_prefix_, fmt::format(fmt, std::forward<Args>(args)...));
-}
+}  // namespace detail
 
 std::shared_ptr<PeerConnection> PeerConnection::outbound(
     asio::any_io_executor executor, tcp::endpoint remote, ConnectionConfig config,
@@ -244,6 +211,13 @@ void PeerConnection::reset_session() {
   streaming_ = false;
   stream_admitted_ = false;
   queue_.clear();
+  out_batch_.clear();
+  out_total_ = 0;
+  out_written_ = 0;
+  writing_ = false;
+  writer_sleeping_ = false;
+  reader_paused_ = false;
+  wire::Bytes().swap(unread_);
   actions_.clear();
   wire::FrameDecoderOptions options;
   options.limits = config_.receive_limits;
@@ -362,114 +336,13 @@ asio::awaitable<void> PeerConnection::session() {
   boost::system::error_code ec;
   // Without TCP_NODELAY, Nagle plus delayed ACK adds ~40 ms to a pong.
   socket_.set_option(tcp::no_delay(true), ec);
+  // Reads and direct writes (flush_now) never block the thread: they report would_block.
+  socket_.non_blocking(true, ec);
   reset_session();
   set_state(PeerState::awaiting_handshake);
   core_->start(Clock::now(), actions_);
   execute_actions();
   co_await (read_loop() || write_loop() || timer_loop());
-}
-
-asio::awaitable<void> PeerConnection::read_loop() {
-  // Starts small and grows while reads fill it: idle peers cost little memory, busy ones get
-  // large reads.
-  std::vector<std::uint8_t> buffer(kMinReadBufferSize);
-  while (!stopping_) {
-    if (closing_) {
-      // Returning would end the session (the loops are joined with ||) before the writer has
-      // flushed; the final stop() wakes us.
-      reader_wake_.expires_at(TimePoint::max());
-      co_await reader_wake_.async_wait(kUseTuple);
-      continue;
-    }
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buffer), kUseTuple);
-    if (ec) {
-      if (ec == asio::error::eof) {
-        stop(DisconnectReason::peer_closed, "peer closed the connection", false);
-      } else if (ec != asio::error::operation_aborted) {
-        stop(DisconnectReason::network_error, ec.message(), false);
-      }
-      co_return;
-    }
-    bytes_in_.fetch_add(n, std::memory_order_relaxed);
-    {
-      const auto now_s = unix_seconds();
-      last_receive_time_.store(now_s, std::memory_order_relaxed);
-      receive_minutes_.add(now_s / 60, n);
-      receive_seconds_.add(now_s, n);
-    }
-    core_->on_bytes_received(Clock::now());
-    wire::ByteSpan input(buffer.data(), n);
-    while (!stopping_ && core_->state() != ConnectionState::closed) {
-      if (queue_.above_high_watermark()) {
-        // Backpressure, as SV pauses reading a peer whose send buffer is full: what this
-        // peer asked for must be written before we decode more of what it sent.
-        execute_actions();
-        reader_wake_.expires_at(TimePoint::max());
-        co_await reader_wake_.async_wait(kUseTuple);
-        continue;
-      }
-      auto outcome = decoder_->next(input);
-      if (outcome.kind == wire::FrameDecoder::Kind::need_more) break;
-      handle_outcome(outcome);
-      // A fatal frame stays fatal on every later call: stop decoding this stream.
-      if (outcome.kind == wire::FrameDecoder::Kind::fatal) break;
-    }
-    execute_actions();
-    if (n == buffer.size() && buffer.size() < kMaxReadBufferSize) buffer.resize(buffer.size() * 2);
-  }
-}
-
-void PeerConnection::handle_outcome(wire::FrameDecoder::Outcome outcome) {
-  using Kind = wire::FrameDecoder::Kind;
-  const TimePoint now = Clock::now();
-  switch (outcome.kind) {
-    case Kind::need_more:
-      return;
-    case Kind::frame:
-      handle_frame();
-      return;
-    case Kind::drop:
-      log(spdlog::level::debug, "dropped frame '{}': {}", decoder_->header().command,
-          wire::make_error_code(outcome.error).message());
-      core_->on_frame_dropped(outcome.error, now, actions_);
-      return;
-    case Kind::fatal:
-      log(spdlog::level::warn, "fatal frame '{}': {}", decoder_->header().command,
-          wire::make_error_code(outcome.error).message());
-      core_->on_frame_fatal(outcome.error, actions_);
-      return;
-    case Kind::stream_begin: {
-      messages_in_.fetch_add(1, std::memory_order_relaxed);
-      const auto& header = decoder_->header();
-      count_received(header);
-      // A streamed payload before the handshake is a message before version/verack: the core
-      // scores it; its bytes are skipped.
-      stream_admitted_ = core_->handshake_complete();
-      if (!stream_admitted_) {
-        core_->on_message(wire::UnknownMessage{header.command, {}}, now, actions_);
-        return;
-      }
-      emit(PayloadChunk{header.command, header.payload_length, {}, true, false, true});
-      return;
-    }
-    case Kind::stream_chunk:
-      if (stream_admitted_) {
-        const auto& header = decoder_->header();
-        emit(PayloadChunk{header.command, header.payload_length, decoder_->chunk(), false, false,
-                          true});
-      }
-      return;
-    case Kind::stream_end: {
-      const auto& header = decoder_->header();
-      const bool ok = outcome.error == wire::Error::ok;
-      if (stream_admitted_) {
-        emit(PayloadChunk{header.command, header.payload_length, {}, false, true, ok});
-      }
-      if (!ok) core_->on_frame_dropped(outcome.error, now, actions_);
-      stream_admitted_ = false;
-      return;
-    }
-  }
 }
 
 void PeerConnection::count_received(const wire::FrameHeader& header) {
@@ -503,275 +376,9 @@ std::uint64_t PeerConnection::receive_rate_second() const noexcept {
   return receive_seconds_.last_complete(unix_seconds());
 }
 
-void PeerConnection::note_queue() noexcept {
-  send_queue_bytes_.store(queue_.bytes(), std::memory_order_relaxed);
-  send_paused_.store(queue_.above_high_watermark(), std::memory_order_relaxed);
-}
-
 MessageStats PeerConnection::traffic() const {
   std::lock_guard lock(traffic_mutex_);
   return traffic_;
-}
-
-void PeerConnection::handle_frame() {
-  messages_in_.fetch_add(1, std::memory_order_relaxed);
-  count_received(decoder_->header());
-  const auto& command = decoder_->header().command;
-  const TimePoint now = Clock::now();
-  auto message = wire::decode_payload(command, decoder_->payload());
-  if (!message) {
-    log(spdlog::level::debug, "could not decode '{}': {}", command, message.error().message());
-    core_->on_decode_error(command, static_cast<wire::Error>(message.error().value()), now,
-                           actions_);
-    return;
-  }
-  // Every message once, here (Deliver does not log again): debug, never info.
-  // describe() formats through a stream: only when the line is written, not per message.
-  if (logger_->should_log(spdlog::level::debug)) {
-    log(spdlog::level::debug, "recv {}", describe(*message));
-  }
-  core_->on_message(std::move(*message), now, actions_);
-}
-
-void PeerConnection::execute_actions() {
-  if (!core_) return;
-  // Executing an action may not add actions (the core is not called from here), so a plain
-  // index loop is safe; the vector is reused across calls.
-  for (std::size_t i = 0; i < actions_.size(); ++i) {
-    std::visit(
-        Overloaded{
-            [&](SendMessage& a) { enqueue(a.message, a.priority); },
-            [&](Disconnect& a) {
-              // Flush what the core queued just before (a reject, the over-capacity verack).
-              stop(a.reason, a.detail, true);
-            },
-            [&](Ban& a) {
-              // The owner says "banned" once it applies the ban; here only the request.
-              log(spdlog::level::debug, "ban requested: {} ({})", to_string(a.reason), a.detail);
-              emit(BanRequested{a.reason, a.detail, a.ban_duration});
-              stop(a.reason, a.detail, false);
-            },
-            [&](HandshakeCompleted& a) {
-              if (our_nonce_ != 0) {
-                nonces_->release(our_nonce_);
-                our_nonce_ = 0;
-              }
-              decoder_->set_allow_extended(a.peer_version.version >= net::kExtendedPayloadVersion);
-              log(spdlog::level::info,
-                  "handshake done: version {} services {:#x} user agent '{}' height {}",
-                  a.peer_version.version, a.peer_version.services, a.peer_version.user_agent,
-                  a.peer_version.start_height);
-              if (restart_backoff_) restart_backoff_->record_success();
-              set_state(PeerState::connected);
-              emit(HandshakeDone{a.peer_version});
-            },
-            [&](Deliver& a) {
-              if (auto* unknown = std::get_if<wire::UnknownMessage>(&a.message)) {
-                auto it = config_.unknown_command_handlers.find(unknown->command);
-                if (it != config_.unknown_command_handlers.end() && it->second) {
-                  it->second(*unknown);
-                }
-                if (auto r = config_.unknown_command_responders.find(unknown->command);
-                    r != config_.unknown_command_responders.end() && r->second) {
-                  r->second(UnknownCommandContext{identity_,
-                                                  [weak = weak_from_this()](wire::Message m) {
-                                                    if (auto self = weak.lock()) {
-                                                      self->send(std::move(m));
-                                                    }
-                                                  }},
-                            *unknown);
-                }
-              }
-              emit(MessageReceived{std::move(a.message)});
-            },
-            [&](Misbehaved& a) {
-              log(spdlog::level::warn, "misbehaving +{} (score {}): {}", a.points, a.score,
-                  a.reason);
-              misbehaviour_.store(a.score, std::memory_order_relaxed);
-              emit(Misbehaviour{a.points, a.score, a.reason});
-            },
-            [&](Ignored& a) {
-              log(spdlog::level::debug, "ignored {}: {}", a.command.empty() ? "frame" : a.command,
-                  a.why);
-            },
-        },
-        actions_[i]);
-  }
-  actions_.clear();
-  const auto stats = core_->ping_stats();
-  if (stats.last_rtt) {
-    last_ping_us_.store(
-        std::chrono::duration_cast<std::chrono::microseconds>(*stats.last_rtt).count(),
-        std::memory_order_relaxed);
-  }
-  if (stats.min_rtt) {
-    min_ping_us_.store(
-        std::chrono::duration_cast<std::chrono::microseconds>(*stats.min_rtt).count(),
-        std::memory_order_relaxed);
-  }
-  rearm_timer();
-}
-
-void PeerConnection::enqueue(const wire::Message& message, bool priority) {
-  if (stopping_) return;
-  const auto command = wire::command_of(message);
-  // Steady traffic (pings, pongs, inv) reuses the payload scratch and written frames' buffers:
-  // no heap allocation per message once they exist.
-  payload_scratch_.clear();
-  wire::encode_payload(message, payload_scratch_);
-  wire::SendOptions options;
-  options.peer_version = core_->negotiated_version();
-  options.peer_max_payload = core_->peer_max_recv_payload();
-  wire::Bytes frame;
-  if (!spare_frames_.empty()) {
-    frame = std::move(spare_frames_.back());
-    spare_frames_.pop_back();
-  }
-  auto r = wire::append_frame(frame, config_.network.magic, command, payload_scratch_, options);
-  // A large payload's buffer is not kept: a quiet peer should cost little memory.
-  if (payload_scratch_.capacity() > kMaxSpareBuffer) wire::Bytes().swap(payload_scratch_);
-  if (!r) {
-    log(spdlog::level::warn, "cannot send '{}': {}", command, r.error().message());
-    emit(SendRefused{std::string(command), r.error().message()});
-    return;
-  }
-  if (logger_->should_log(spdlog::level::trace)) {
-    log(spdlog::level::trace, "send {}", describe(message));
-  }
-  // The core marks its own control frames (handshake, ping/pong, reject); what a user sends
-  // queues behind them in the bulk lane.
-  const std::size_t queued_size = frame.size();
-  if (!queue_.push(std::move(frame), priority ? SendQueue::Lane::control : SendQueue::Lane::bulk)) {
-    log(spdlog::level::warn, "send queue full ({} bytes); closing", queue_.bytes());
-    stop(DisconnectReason::send_queue_full, "peer does not read", false);
-    return;
-  }
-  messages_out_.fetch_add(1, std::memory_order_relaxed);
-  {
-    // Counted when queued, as bitcoind counts in PushMessage.
-    std::lock_guard lock(traffic_mutex_);
-    traffic_.add_sent(command, queued_size);
-  }
-  note_queue();
-  writer_wake_.cancel();
-}
-
-asio::awaitable<void> PeerConnection::write_loop() {
-  std::vector<wire::Bytes> batch;
-  std::vector<asio::const_buffer> buffers;
-  for (;;) {
-    if (stopping_) co_return;
-    if (queue_.empty()) {
-      if (closing_) {
-        stop(stop_reason_.value_or(DisconnectReason::local_request), stop_detail_, false);
-        co_return;
-      }
-      writer_wake_.expires_at(TimePoint::max());
-      co_await writer_wake_.async_wait(kUseTuple);
-      continue;
-    }
-    batch.clear();
-    buffers.clear();
-    queue_.take_batch(batch, kMaxWriteBatch);
-    note_queue();
-    for (const auto& frame : batch)
-      buffers.emplace_back(asio::buffer(frame));
-    auto [ec, n] = co_await asio::async_write(socket_, buffers, kUseTuple);
-    if (ec) {
-      if (ec != asio::error::operation_aborted) {
-        stop(DisconnectReason::network_error, ec.message(), false);
-      }
-      co_return;
-    }
-    bytes_out_.fetch_add(n, std::memory_order_relaxed);
-    for (auto& frame : batch) {
-      if (spare_frames_.size() >= kMaxSpareFrames) break;
-      if (frame.capacity() > kMaxSpareBuffer) continue;
-      frame.clear();
-      spare_frames_.push_back(std::move(frame));
-    }
-    last_send_time_.store(unix_seconds(), std::memory_order_relaxed);
-    if (core_) core_->on_bytes_sent(Clock::now());
-    if (!queue_.above_high_watermark()) reader_wake_.cancel();
-  }
-}
-
-asio::awaitable<void> PeerConnection::timer_loop() {
-  while (!stopping_) {
-    auto [ec] = co_await core_timer_.async_wait(kUseTuple);
-    if (stopping_) co_return;
-    const TimePoint now = Clock::now();
-    if (closing_) {
-      if (!ec && now >= core_timer_.expiry()) {
-        stop(stop_reason_.value_or(DisconnectReason::local_request), "close linger expired", false);
-        co_return;
-      }
-      continue;
-    }
-    if (now >= core_->next_deadline()) {
-      core_->on_timer(now, actions_);
-      execute_actions();
-    } else {
-      rearm_timer();
-    }
-  }
-}
-
-void PeerConnection::rearm_timer() {
-  if (!core_ || stopping_ || closing_) return;
-  const TimePoint deadline = core_->next_deadline();
-  // Only pull the timer earlier: a later deadline is handled when the early one fires.
-  if (deadline < core_timer_.expiry() || core_timer_.expiry() <= Clock::now()) {
-    core_timer_.expires_at(deadline);
-  }
-}
-
-void PeerConnection::stop(DisconnectReason reason, std::string detail, bool flush) {
-  if (!stop_reason_) {
-    stop_reason_ = reason;
-    stop_detail_ = std::move(detail);
-    // The one line of a connection's end. Peer faults and failed dials or handshakes are
-    // warnings; network trouble and our own decisions are routine.
-    const bool ours = !failure_kind_of(reason).has_value();
-    const bool failed_to_connect = reason == DisconnectReason::connect_failed ||
-                                   reason == DisconnectReason::connect_timeout ||
-                                   reason == DisconnectReason::handshake_timeout;
-    log((is_failure(reason) || ours) && !failed_to_connect ? spdlog::level::info
-                                                           : spdlog::level::warn,
-        "closing: {} ({})", to_string(reason), stop_detail_);
-  }
-  if (core_ && core_->state() != ConnectionState::closed) {
-    Actions ignored;
-    core_->disconnect(reason, stop_detail_, ignored);
-  }
-  if (flush && !queue_.empty() && !stopping_) {
-    // Polite close: the writer drains the queue, bounded by the linger deadline.
-    closing_ = true;
-    core_timer_.expires_after(config_.close_linger);
-    return;
-  }
-  stopping_ = true;
-  discard_unread();
-  boost::system::error_code ignored;
-  socket_.cancel(ignored);
-  socket_.close(ignored);
-  core_timer_.cancel();
-  writer_wake_.cancel();
-  reader_wake_.cancel();
-}
-
-// Closing a socket with unread input makes the kernel send RST instead of FIN, so a peer
-// whose last message (a pong, say) arrived just before our close would see a reset, not our
-// orderly close. What is already here is read and dropped first; bounded (256 KiB) so a
-// flooding peer still gets its reset.
-void PeerConnection::discard_unread() {
-  if (!socket_.is_open()) return;
-  boost::system::error_code ec;
-  socket_.non_blocking(true, ec);
-  std::array<char, 4096> scratch;
-  for (int i = 0; i < 64 && !ec; ++i) {
-    if (socket_.read_some(asio::buffer(scratch), ec) == 0) break;
-  }
 }
 
 }  // namespace bsvpeer::conn

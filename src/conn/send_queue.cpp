@@ -7,19 +7,19 @@ bool SendQueue::push(wire::Bytes frame, Lane lane) {
     if (control_bytes_ + frame.size() > limits_.max_control_bytes) return false;
     bytes_ += frame.size();
     control_bytes_ += frame.size();
-    control_.push_back(std::move(frame));
+    control_.items.push_back(std::move(frame));
     return true;
   }
   if (bulk_bytes_ + frame.size() > limits_.max_bulk_bytes) return false;
   bytes_ += frame.size();
   bulk_bytes_ += frame.size();
-  bulk_.push_back(std::move(frame));
+  bulk_.items.push_back(std::move(frame));
   return true;
 }
 
 void SendQueue::take_batch(std::vector<wire::Bytes>& out, std::size_t max_batch_bytes) {
   std::size_t batch = 0;
-  auto drain = [&](std::deque<wire::Bytes>& lane, bool is_bulk) {
+  auto drain = [&](Fifo& lane, bool is_bulk) {
     while (!lane.empty() && (batch == 0 || batch + lane.front().size() <= max_batch_bytes)) {
       const std::size_t n = lane.front().size();
       batch += n;
@@ -31,6 +31,24 @@ void SendQueue::take_batch(std::vector<wire::Bytes>& out, std::size_t max_batch_
   };
   drain(control_, false);
   drain(bulk_, true);
+}
+
+void SendQueue::Fifo::pop_front() {
+  items[head] = wire::Bytes();
+  ++head;
+  if (head == items.size()) {
+    items.clear();  // the capacity stays: no allocation for the next frames
+    head = 0;
+  } else if (head >= 64 && head * 2 >= items.size()) {
+    // A lane that never drains completely: drop the taken prefix now and then.
+    items.erase(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(head));
+    head = 0;
+  }
+}
+
+void SendQueue::Fifo::clear() noexcept {
+  items.clear();
+  head = 0;
 }
 
 void SendQueue::clear() noexcept {

@@ -45,7 +45,9 @@ FrameDecoder::Outcome FrameDecoder::next(ByteSpan& input) {
             static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, input.size()));
         auto s = take(n);
         if (payload_.capacity() < payload_.size() + n) {
-          payload_.reserve(std::max(payload_.size() + n, payload_.capacity() * 2));
+          // Doubling, but never past the declared length (checked against its limit).
+          payload_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(
+              header_.payload_length, std::max(payload_.size() + n, payload_.capacity() * 2))));
         }
         payload_.insert(payload_.end(), s.begin(), s.end());
         if (!header_.extended) hasher_.update(s);

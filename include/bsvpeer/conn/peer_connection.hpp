@@ -5,7 +5,10 @@
 //
 // Reading, writing and timekeeping are three coroutines joined with `||` (style.md §1a): the
 // first to end cancels the others; then the socket closes, and an outbound connection lost to a
-// network failure may dial again within its RestartPolicy.
+// network failure may dial again within its RestartPolicy. What a handler queues (a pong, a
+// verack) is written by that handler at once when the socket takes it; the writer coroutine
+// only finishes what the kernel did not take. The reader borrows its io thread's buffer for
+// each read, so a quiet connection holds no read buffer.
 #include <bsvpeer/conn/backoff.hpp>
 #include <bsvpeer/conn/connection_config.hpp>
 #include <bsvpeer/conn/connection_core.hpp>
@@ -125,11 +128,22 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   boost::asio::awaitable<void> write_loop();
   boost::asio::awaitable<void> timer_loop();
 
+  // Decodes `input` (advancing it) and handles what it holds; false when it stopped early
+  // because the send queue is above its high watermark (the rest is still in `input`).
+  bool decode_input(wire::ByteSpan& input);
+  void note_received(std::size_t n);
   void handle_outcome(wire::FrameDecoder::Outcome outcome);
   void handle_frame();
   void count_received(const wire::FrameHeader& header);
   void execute_actions();
   void enqueue(const wire::Message& message, bool priority);
+  // Writes what is queued now, from the calling handler, as far as the socket takes it; the
+  // rest goes to the writer coroutine.
+  void flush_now();
+  bool output_pending() const noexcept { return out_written_ < out_total_ || !queue_.empty(); }
+  void take_batch();
+  void remaining_buffers();
+  void on_written(std::size_t n);
   void stop(DisconnectReason reason, std::string detail, bool flush);
   void discard_unread();
   void rearm_timer();
@@ -162,6 +176,17 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   boost::asio::steady_timer core_timer_;   // armed at core_->next_deadline()
   boost::asio::steady_timer writer_wake_;  // the writer sleeps on it while the queue is empty
   boost::asio::steady_timer reader_wake_;  // the reader sleeps on it above the high watermark
+  // The batch being written (by flush_now() or the writer), and how much of it is written.
+  std::vector<wire::Bytes> out_batch_;
+  std::vector<boost::asio::const_buffer> out_buffers_;
+  std::size_t out_total_ = 0;
+  std::size_t out_written_ = 0;
+  bool writing_ = false;          // the writer coroutine has a write in flight
+  bool writer_sleeping_ = false;  // the writer waits on writer_wake_
+  bool reader_paused_ = false;    // the reader waits on reader_wake_ (backpressure)
+  // Input read but not yet decoded when backpressure paused the reader (empty otherwise: the
+  // reader borrows its thread's buffer, so an idle connection holds no read buffer).
+  wire::Bytes unread_;
   std::uint64_t our_nonce_ = 0;
   bool stopping_ = false;   // this session is ending
   bool closing_ = false;    // flush the queue, then close (polite close)

@@ -6,7 +6,6 @@
 #include <bsvpeer/wire/bytes.hpp>
 
 #include <cstddef>
-#include <deque>
 #include <vector>
 
 namespace bsvpeer::conn {
@@ -39,9 +38,21 @@ class SendQueue {
   void clear() noexcept;
 
  private:
+  // A FIFO on a vector: nothing is allocated until a frame is queued, and the capacity is
+  // reused afterwards (a std::deque allocates blocks up front and per 21 frames).
+  struct Fifo {
+    std::vector<wire::Bytes> items;
+    std::size_t head = 0;
+    bool empty() const noexcept { return head == items.size(); }
+    std::size_t size() const noexcept { return items.size() - head; }
+    wire::Bytes& front() noexcept { return items[head]; }
+    void pop_front();
+    void clear() noexcept;
+  };
+
   SendQueueLimits limits_;
-  std::deque<wire::Bytes> control_;
-  std::deque<wire::Bytes> bulk_;
+  Fifo control_;
+  Fifo bulk_;
   std::size_t bytes_ = 0;
   std::size_t bulk_bytes_ = 0;
   std::size_t control_bytes_ = 0;
