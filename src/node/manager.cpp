@@ -4,6 +4,7 @@
 #include <bsvpeer/node/addr_filter.hpp>
 #include <bsvpeer/node/dns_seeder.hpp>
 #include <bsvpeer/node/duplicate_rule.hpp>
+#include <bsvpeer/node/inbound_address.hpp>
 #include <bsvpeer/node/known_inventory.hpp>
 #include <bsvpeer/node/listener.hpp>
 #include <bsvpeer/node/manager.hpp>
@@ -733,10 +734,13 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
             live.connected_since = now;
             live.time_offset = body.peer_version.timestamp - now;
             if (live.kind == SlotKind::inbound && live.store_id.empty()) {
-              // Its listening port is a guess: the network's default.
-              if (auto a = store->add(live.ip, config.connection.network.default_port,
-                                      peer::PeerSource::inbound, now)) {
-                live.store_id = a->id;
+              // Dialled back only where it says it listens (inbound_address.hpp); an inbound
+              // that does not say stays out of the store, or an addr may still announce it.
+              if (auto at =
+                      announced_listen_address(body.peer_version, live.ip, addr_filter, now)) {
+                if (auto a = store->add(at->ip, at->port, peer::PeerSource::inbound, now)) {
+                  live.store_id = a->id;
+                }
               }
             }
             if (!live.store_id.empty()) {
