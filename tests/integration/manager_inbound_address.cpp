@@ -70,27 +70,32 @@ wire::NetAddress address(const std::string& ip, std::uint16_t port) {
 
 }  // namespace
 
-TEST_CASE("an inbound peer that announces no listening address is neither stored nor dialled") {
+TEST_CASE(
+    "an inbound peer that announces no listening address of its own is neither stored "
+    "nor dialled") {
   Node node;
-  // Where the old rule guessed it listens: its IP on the network's port.
-  test::FakePeer guess(test::regtest_magic());
-  guess.listen({make_address("127.0.0.17"), node.port});
-  auto peer = node.connect_in("127.0.0.17", wire::NetAddress{});  // addr_from empty, as SV's
-  CHECK(node.records_of("127.0.0.17") == 0);
+  std::string peer_ip, probe_ip;
+  bool announce_probe = false;
+  SUBCASE(
+      "addr_from empty, as SV sends it: probed where the old rule guessed (the network's "
+      "port on its IP)") {
+    peer_ip = probe_ip = "127.0.0.17";
+  }
+  SUBCASE("addr_from naming another IP: not a claim about itself") {
+    peer_ip = "127.0.0.20";
+    probe_ip = "127.0.0.21";
+    announce_probe = true;
+  }
+  test::FakePeer probe(test::regtest_magic());
+  const auto at =
+      probe.listen({make_address(probe_ip), announce_probe ? std::uint16_t{0} : node.port});
+  auto peer =
+      node.connect_in(peer_ip, announce_probe ? address(probe_ip, at.port()) : wire::NetAddress{});
+  CHECK(node.records_of(peer_ip) == 0);
   node.leave(*peer);
-  CHECK_FALSE(guess.accept(kNoDialWindow));
-  CHECK(node.records_of("127.0.0.17") == 0);
-}
-
-TEST_CASE("an addr_from naming another IP is no announcement") {
-  Node node;
-  test::FakePeer other(test::regtest_magic());
-  const auto at = other.listen({make_address("127.0.0.21"), 0});
-  auto peer = node.connect_in("127.0.0.20", address("127.0.0.21", at.port()));
-  node.leave(*peer);
-  CHECK_FALSE(other.accept(kNoDialWindow));
-  CHECK(node.records_of("127.0.0.20") == 0);
-  CHECK(node.records_of("127.0.0.21") == 0);
+  CHECK_FALSE(probe.accept(kNoDialWindow));
+  CHECK(node.records_of(peer_ip) == 0);
+  CHECK(node.records_of(probe_ip) == 0);
 }
 
 TEST_CASE("an inbound peer's addr_from with its own IP is stored and dialled once it leaves") {
