@@ -7,8 +7,8 @@
 //   manager_inbound.cpp   accepting a connection (inbound_admission.hpp: why refused?)
 //   manager_outbound.cpp  automatic, seed and manual dials, failures and redials
 //                         (redial_policy.hpp: when do we redial?)
-//   manager_events.cpp    connection events, handshakes, gossip (addr_gossip.hpp,
-//                         inbound_address.hpp), self-advertisement
+//   manager_events.cpp    connection events: handshakes (inbound_address.hpp), ends
+//   manager_gossip.cpp    addr, getaddr and inv (addr_gossip.hpp), self-advertisement
 //   manager_bans.cpp      bans and unbans (ban_book.hpp)
 //   manager_views.cpp     counts, per-peer copies and the figures read from other threads
 // Everything here runs on `strand`, except what is under info_mutex or atomic.
@@ -129,6 +129,8 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   void on_handshake(Live& live, const conn::PeerIdentity& peer, const wire::Version& version);
   void on_connection_end(Connections::iterator it, const conn::PeerIdentity& peer,
                          const conn::StateChanged& change);
+
+  // manager_gossip.cpp
   void on_message(const conn::PeerIdentity& peer, Live& live, const wire::Message& message);
   void on_addr(const conn::PeerIdentity& peer, Live& live, const wire::Addr& addr);
   void advertise_self(Live& live, const conn::PeerIdentity& peer);
