@@ -336,6 +336,10 @@ TEST_CASE("our dial reset at accept and then the peer's dial: no failure and no 
   CHECK(test::eventually([&] { return s.node->peers().empty(); }));
   // Its own dial may be on its way: not dialled again meanwhile.
   CHECK_FALSE(s.taker.accept(kQuiet));
+  // It says where it listens (its version's addr_from), so its connection is the store
+  // record's success (node/inbound_address.hpp).
+  s.dialer.version.addr_from.ip = *wire::NetAddress::parse_ip(test::mesh_ip(1));
+  s.dialer.version.addr_from.port = s.port;
   REQUIRE(s.dial_node());
   CHECK(test::eventually([&] { return s.node->handshaked_count() == 1; }));
   const auto r = s.record();

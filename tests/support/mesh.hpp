@@ -1,7 +1,8 @@
 #pragma once
 // Managers on their own loopback addresses (127.0.0.x), all on one port, in one process: a
 // local mesh. Every node listens on its address and dials from it, so each end sees the
-// other's real IP and the inbound port guess (the network's port) is right.
+// other's real IP (a node's inbound peers enter its store only where they announce they
+// listen: node/inbound_address.hpp).
 #include <bsvpeer/node/manager.hpp>
 
 #include <spdlog/sinks/stdout_sinks.h>

@@ -6,7 +6,7 @@
 namespace bsvpeer::peer {
 
 enum class PeerSource {
-  inbound,  // it connected to us; its listening port is a guess
+  inbound,  // it connected to us and announced where it listens (or we banned its IP)
   addr,     // gossip from another peer
   dns,      // a DNS seed of the network
   manual,   // the operator named it (-connect, -addnode, RPC)

@@ -1,0 +1,162 @@
+// What the Manager does with its connections' events: handshakes (the store, getaddr, our own
+// address), ends (failures, deferred failures, slots); messages go on to manager_gossip.cpp.
+#include "manager_impl.hpp"
+
+#include <bsvpeer/node/duplicate_rule.hpp>
+#include <bsvpeer/node/inbound_address.hpp>
+
+#include <boost/asio/post.hpp>
+#include <fmt/ostream.h>
+
+namespace bsvpeer::node {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// Messages the Manager itself handles (gossip, inventory dedupe); the rest only matter to
+// message subscribers.
+bool manager_acts_on(const wire::Message& m) {
+  return std::holds_alternative<wire::Addr>(m) || std::holds_alternative<wire::GetAddr>(m) ||
+         std::holds_alternative<wire::Inv>(m);
+}
+
+}  // namespace
+
+conn::EventHandler Manager::Impl::event_handler() {
+  std::weak_ptr<Impl> weak = shared_from_this();
+  // The metrics see every event on the connection's own strand (an atomic add or two), then
+  // the user's observer.
+  conn::EventHandler observer =
+      [user = config.connection_observer, m = metrics,
+       track = std::make_shared<NodeMetrics::ConnectionTrack>()](const conn::ConnectionEvent& e) {
+        m->observe(e, *track, conn::Clock::now());
+        if (user) user(e);
+      };
+  return [weak, observer = std::move(observer)](const conn::ConnectionEvent& e) {
+    if (observer) observer(e);
+    // Streamed chunks point into the connection's buffer: not forwarded across strands.
+    if (std::holds_alternative<conn::PayloadChunk>(e.body)) return;
+    auto self = weak.lock();
+    if (!self) return;
+    // Keep-alive and other traffic the Manager does not act on crosses to its strand only
+    // when someone subscribed to messages (at 10,000 peers, pings alone are 4,000 posts/s).
+    if (const auto* m = std::get_if<conn::MessageReceived>(&e.body)) {
+      if (!manager_acts_on(m->message) && !self->hub.wants_messages()) return;
+    }
+    asio::post(self->strand, [self, e] { self->on_connection_event(e); });
+  };
+}
+
+void Manager::Impl::on_connection_event(const conn::ConnectionEvent& e) {
+  auto it = connections.find(e.peer.id);
+  if (it == connections.end()) return;
+  Live& live = it->second;
+  std::visit(
+      [&](const auto& body) {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, conn::HandshakeDone>) {
+          if (!live.duplicate) on_handshake(live, e.peer, body.peer_version);
+        } else if constexpr (std::is_same_v<T, conn::MessageReceived>) {
+          if (!live.duplicate) on_message(e.peer, live, body.message);
+        } else if constexpr (std::is_same_v<T, conn::BanRequested>) {
+          const auto until =
+              unix_now() + std::chrono::duration_cast<std::chrono::seconds>(body.duration).count();
+          apply_ban(live.ip, std::string(conn::to_string(body.reason)), until);
+        } else if constexpr (std::is_same_v<T, conn::Misbehaviour>) {
+          live.misbehaviour = body.score;
+          update_counts(e.peer.id);
+        } else if constexpr (std::is_same_v<T, conn::RestartScheduled>) {
+          if (!live.store_id.empty()) (void)store->mark_restart(live.store_id);
+        } else if constexpr (std::is_same_v<T, conn::StateChanged>) {
+          const bool final_state =
+              body.to == conn::PeerState::failed || body.to == conn::PeerState::rejected;
+          if (body.to == conn::PeerState::disconnected && live.handshaked) {
+            live.handshaked = false;  // an outbound restart: lost, may come back
+            hub.publish(ConnectionLost{e.peer, *body.reason, body.detail});
+            update_counts(e.peer.id);
+            evaluate_health();
+          }
+          if (final_state) on_connection_end(it, e.peer, body);
+        }
+      },
+      e.body);
+}
+
+void Manager::Impl::on_handshake(Live& live, const conn::PeerIdentity& peer,
+                                 const wire::Version& version) {
+  const auto now = unix_now();
+  live.handshaked = true;
+  live.version = version;
+  live.connected_since = now;
+  live.time_offset = version.timestamp - now;
+  if (live.kind == SlotKind::inbound && live.store_id.empty()) {
+    // Dialled back only where it says it listens (inbound_address.hpp); an inbound that does
+    // not say stays out of the store, unless an addr of its own announces it later.
+    if (auto at = announced_listen_address(version, live.ip, addr_filter, now)) {
+      if (auto a = store->add(at->ip, at->port, peer::PeerSource::inbound, now)) {
+        live.store_id = a->id;
+      }
+    }
+  }
+  if (!live.store_id.empty()) {
+    (void)store->mark_success(live.store_id, version.user_agent, version.services, now);
+    redial.forget(live.store_id);
+  }
+  hub.publish(ConnectionEstablished{peer, version});
+  if (seeds.is_one_shot(peer.id) || (live.kind != SlotKind::inbound && config.getaddr_on_outbound &&
+                                     config.mode == OutboundMode::normal)) {
+    live.connection->send(wire::GetAddr{});
+  }
+  if (live.kind != SlotKind::inbound && config.listen) advertise_self(live, peer);
+  update_counts(peer.id);
+  evaluate_health();
+}
+
+void Manager::Impl::on_connection_end(Connections::iterator it, const conn::PeerIdentity& peer,
+                                      const conn::StateChanged& change) {
+  Live& live = it->second;
+  const auto reason = change.reason.value_or(conn::DisconnectReason::network_error);
+  const auto detail = live.duplicate ? std::string("duplicate: the peer's connection to us is kept")
+                                     : change.detail;
+  if (live.handshaked) {
+    hub.publish(ConnectionLost{peer, reason, detail});
+  } else {
+    hub.publish(ConnectionFailed{peer, reason, detail});
+  }
+  if (!live.store_id.empty() && live.kind != SlotKind::inbound && !stopping && !live.duplicate) {
+    if (!own_address(live.ip) &&
+        maybe_refused_duplicate(local_listen_endpoint(), live.connection->endpoint(),
+                                live.handshaked, reason)) {
+      // Counted only if the peer's own dial, which would explain the reset, does not reach
+      // us within the connect timeout; the peer is not dialled again meanwhile.
+      log->debug("{} ended our dial before the handshake: a duplicate if it dials us",
+                 fmt::streamed(live.connection->endpoint()));
+      redial.defer(live.ip,
+                   DeferredFailure{live.store_id, reason, detail,
+                                   conn::Clock::now() + config.connection.connect_timeout});
+    } else {
+      record_failure(live.store_id, reason, detail, live.handshaked);
+    }
+  }
+  seeds.ended(peer.id);
+  const bool inbound_gone = live.kind == SlotKind::inbound && live.slot && !live.same_host;
+  {
+    // Folded in under the lock that peers' copies are read under, so traffic_totals() never
+    // counts this connection twice or not at all.
+    auto traffic = live.connection->traffic();
+    std::lock_guard lock(info_mutex);
+    closed_traffic.merge(traffic);
+    snapshots.erase(peer.id);
+  }
+  // The slot goes back exactly once: the token is destroyed with the entry.
+  connections.erase(it);
+  dial_ids.erase(peer.id);
+  update_counts(peer.id);
+  evaluate_health();
+  if (stopping) return;
+  // A manual peer is not dialled while it is connected to us inbound: now it may be.
+  request_refill(inbound_gone);
+}
+
+}  // namespace bsvpeer::node
