@@ -3,8 +3,8 @@
 
 #include <bsvpeer/conn/nonce_registry.hpp>
 #include <bsvpeer/conn/peer_connection.hpp>
-#include <bsvpeer/net/address_text.hpp>
 #include <bsvpeer/log/null_logger.hpp>
+#include <bsvpeer/net/address_text.hpp>
 #include <bsvpeer/peer/peer_store.hpp>
 #include <bsvpeer/peer/peer_store_file.hpp>
 

@@ -1,5 +1,5 @@
-#include <bsvpeer/node/ares_resolver.hpp>
 #include <bsvpeer/log/null_logger.hpp>
+#include <bsvpeer/node/ares_resolver.hpp>
 
 #include <ares.h>
 #include <boost/asio/posix/stream_descriptor.hpp>

@@ -1,6 +1,6 @@
+#include <bsvpeer/log/null_logger.hpp>
 #include <bsvpeer/net/address_text.hpp>
 #include <bsvpeer/node/dns_seeder.hpp>
-#include <bsvpeer/log/null_logger.hpp>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
