@@ -40,21 +40,7 @@ NODE_ARGS=${NODE_ARGS:-}
 THREADS=$(nproc)
 ((THREADS < 2)) && THREADS=2
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench_connections.XXXXXX")
-echo "bench_connections: raw reports and logs in $WORK" >&2
-
-NODE_PID=""
-BASE_PID=""
-LOAD_PID=""
-
-BENCH_NAME=bench_connections
-
-cleanup() {
-  for pid in "$LOAD_PID" "$NODE_PID" "$BASE_PID"; do
-    if [[ -n "$pid" ]]; then stop_process "$pid"; fi
-  done
-}
-trap cleanup EXIT
+bench_start bench_connections LOAD_PID NODE_PID BASE_PID
 
 NODE_PORT=$(free_port)
 BASE_PORT=$(free_port)

@@ -19,19 +19,9 @@
 # Exit 1 when a run failed or the node died.
 set -euo pipefail
 
-BUILD_DIR=${1:-}
-if [[ -z "$BUILD_DIR" || ! -d "$BUILD_DIR" ]]; then
-  echo "usage: $0 BUILD_DIR (a release build with bsvpeer_program and bsvpeer_load)" >&2
-  exit 2
-fi
-NODE_BIN=$BUILD_DIR/src/bsvpeer/bsvpeer
-LOAD_BIN=$BUILD_DIR/tools/bsvpeer-load
-for bin in "$NODE_BIN" "$LOAD_BIN"; do
-  [[ -x "$bin" ]] || {
-    echo "missing $bin; build: cmake --build $BUILD_DIR --target bsvpeer_program bsvpeer_load" >&2
-    exit 2
-  }
-done
+# shellcheck source=bench_lib.sh
+source "$(dirname "$0")/bench_lib.sh"
+bench_binaries "${1:-}"
 ROUNDS=${ROUNDS:-3}
 HS_C1=${HS_C1:-4000}
 HS_C64=${HS_C64:-6000}
@@ -44,21 +34,7 @@ THREADS=$(nproc)
 ((THREADS < 2)) && THREADS=2
 ulimit -n 20000
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench_hotpath.XXXXXX")
-BENCH_NAME=bench_hotpath
-# shellcheck source=bench_lib.sh
-source "$(dirname "$0")/bench_lib.sh"
-echo "$BENCH_NAME: raw reports and logs in $WORK" >&2
-
-NODE_PID=""
-BASE_PID=""
-LOAD_PID=""
-cleanup() {
-  for pid in "$LOAD_PID" "$NODE_PID" "$BASE_PID"; do
-    if [[ -n "$pid" ]]; then stop_process "$pid"; fi
-  done
-}
-trap cleanup EXIT
+bench_start bench_hotpath LOAD_PID NODE_PID BASE_PID
 
 # start_servers TAG: a fresh bsvpeer and a fresh baseline (memory figures need processes whose
 # allocator has not kept the peak of an earlier test).

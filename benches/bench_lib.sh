@@ -67,3 +67,24 @@ fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
 # cpu_ticks PID: user + system clock ticks the process has used so far.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# bench_start NAME PID_VAR...: sets BENCH_NAME and WORK (a new directory for logs and reports)
+# and, when the script exits, stops the processes whose pids the named variables then hold (in
+# the order given; an empty variable is skipped).
+bench_start() {
+  BENCH_NAME=$1
+  shift
+  BENCH_PID_VARS=("$@")
+  local var
+  for var in "${BENCH_PID_VARS[@]}"; do printf -v "$var" '%s' ""; done
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/$BENCH_NAME.XXXXXX")
+  echo "$BENCH_NAME: raw reports and logs in $WORK" >&2
+  trap bench_stop_started EXIT
+}
+
+bench_stop_started() {
+  local var
+  for var in "${BENCH_PID_VARS[@]}"; do
+    if [[ -n "${!var:-}" ]]; then stop_process "${!var}"; fi
+  done
+}

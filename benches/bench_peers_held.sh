@@ -29,18 +29,7 @@ NODE_ARGS=${NODE_ARGS:-}
 # Each process holds CONNECTIONS sockets plus a few: within the machine's 20,000 per process.
 ulimit -n 20000
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench_peers_held.XXXXXX")
-BENCH_NAME=bench_peers_held
-echo "$BENCH_NAME: logs in $WORK" >&2
-
-SERVER_PID=""
-LOAD_PID=""
-cleanup() {
-  for pid in "$LOAD_PID" "$SERVER_PID"; do
-    if [[ -n "$pid" ]]; then stop_process "$pid"; fi
-  done
-}
-trap cleanup EXIT
+bench_start bench_peers_held LOAD_PID SERVER_PID
 TICKS=$(getconf CLK_TCK)
 
 # hold SIDE PORT PID: the load process connects CONNECTIONS times and holds them; once all are

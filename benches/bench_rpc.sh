@@ -29,19 +29,7 @@ CONCURRENCY=${CONCURRENCY:-200}
 ulimit -n 20000
 CLIENT="python3 $(cd "$(dirname "$0")" && pwd)/rpc_client.py"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench_rpc.XXXXXX")
-BENCH_NAME=bench_rpc
-echo "$BENCH_NAME: logs in $WORK" >&2
-
-NODE_PID=""
-LOAD_PID=""
-PEER_PID=""
-cleanup() {
-  for pid in "$PEER_PID" "$LOAD_PID" "$NODE_PID"; do
-    if [[ -n "$pid" ]]; then stop_process "$pid"; fi
-  done
-}
-trap cleanup EXIT
+bench_start bench_rpc PEER_PID LOAD_PID NODE_PID
 
 emit() { # emit JSON_FIELDS: one line with the run's context
   python3 -c "

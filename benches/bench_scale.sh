@@ -43,18 +43,7 @@ THREADS=$(nproc)
 ((THREADS < 2)) && THREADS=2
 ulimit -n 20000
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench_scale.XXXXXX")
-BENCH_NAME=bench_scale
-echo "$BENCH_NAME: raw reports and logs in $WORK" >&2
-
-SERVER_PID=""
-HOLDER_PID=""
-cleanup() {
-  for pid in "$HOLDER_PID" "$SERVER_PID"; do
-    if [[ -n "$pid" ]]; then stop_process "$pid"; fi
-  done
-}
-trap cleanup EXIT
+bench_start bench_scale HOLDER_PID SERVER_PID
 TICKS=$(getconf CLK_TCK)
 NODE_OK=true
 

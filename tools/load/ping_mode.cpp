@@ -8,18 +8,29 @@
 
 namespace bsvpeer::load {
 
-asio::awaitable<void> run_pings(Run& run) {
+namespace {
+
+// The one connection of ping and ingest modes, handshaken; false (background stopped) when the
+// handshake failed.
+asio::awaitable<bool> start_single(Run& run, const std::shared_ptr<Connection>& c, ClientState& s) {
   run.started = Clock::now();
-  auto c = run.new_connection(kPingReadBuffer);
-  ClientState s;
   const auto latency = co_await handshake(run, c, s, 0);
   if (!latency) {
     stop_background(run);
-    co_return;
+    co_return false;
   }
   run.ping_handshake_us = std::chrono::duration<double, std::micro>(*latency).count();
   run.first_peer = s.peer;
   run.have_peer = true;
+  co_return true;
+}
+
+}  // namespace
+
+asio::awaitable<void> run_pings(Run& run) {
+  auto c = run.new_connection(kPingReadBuffer);
+  ClientState s;
+  if (!co_await start_single(run, c, s)) co_return;
 
   const std::uint64_t total = run.options.warmup + run.options.pings;
   const std::uint64_t salt = run.random();
@@ -94,17 +105,9 @@ asio::awaitable<void> run_pings(Run& run) {
 // After the handshake: --messages frames of an unknown command, then a ping; the pong tells that
 // the peer has read (and decoded) everything sent before it.
 asio::awaitable<void> run_ingest(Run& run) {
-  run.started = Clock::now();
   auto c = run.new_connection(kPingReadBuffer);
   ClientState s;
-  const auto latency = co_await handshake(run, c, s, 0);
-  if (!latency) {
-    stop_background(run);
-    co_return;
-  }
-  run.ping_handshake_us = std::chrono::duration<double, std::micro>(*latency).count();
-  run.first_peer = s.peer;
-  run.have_peer = true;
+  if (!co_await start_single(run, c, s)) co_return;
 
   wire::Bytes frame;
   wire::Bytes payload(run.options.message_bytes);
