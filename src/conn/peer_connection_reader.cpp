@@ -4,7 +4,9 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <memory>
 
 namespace bsvpeer::conn {
@@ -22,6 +24,8 @@ constexpr std::size_t kThreadReadBuffer = 64 * 1024;
 constexpr std::size_t kNestedReadBuffer = 4 * 1024;
 // Reads in a row without waiting before the reader lets the thread's other handlers run.
 constexpr int kReadsBeforeYield = 16;
+// While paused by backpressure: how often the socket is drained into the unread input.
+constexpr auto kPausedDrainInterval = std::chrono::milliseconds(50);
 // Above this, the decoder's payload buffer is released once its frame is handled.
 constexpr std::size_t kMaxKeptPayload = 64 * 1024;
 
@@ -78,12 +82,17 @@ asio::awaitable<void> PeerConnection::read_loop() {
       continue;
     }
     if (queue_.above_high_watermark()) {
-      // Backpressure, as SV pauses reading a peer whose send buffer is full: what this peer
-      // asked for must be written before we decode more of what it sent.
+      // Backpressure, as SV pauses processing a peer whose send buffer is full: what this peer
+      // asked for must be written before we decode more of what it sent. What it sends is
+      // still taken, undecoded and bounded, as SV keeps receiving up to its flood limit:
+      // a peer waiting for us to read before it reads again (two nodes sending bulk to each
+      // other) must be able to write, or both stop for good. The writer's progress below the
+      // watermark wakes us; meanwhile the socket is drained every kPausedDrainInterval.
       execute_actions();
       if (stopping_ || !queue_.above_high_watermark()) continue;
+      if (!drain_while_paused()) co_return;
       reader_paused_ = true;
-      reader_wake_.expires_at(TimePoint::max());
+      reader_wake_.expires_after(kPausedDrainInterval);
       co_await reader_wake_.async_wait(kUseTuple);
       reader_paused_ = false;
       continue;
@@ -142,6 +151,29 @@ asio::awaitable<void> PeerConnection::read_loop() {
       co_return;
     }
   }
+}
+
+bool PeerConnection::drain_while_paused() {
+  const std::size_t bound = config_.send_queue.high_watermark_bytes;
+  while (unread_.size() < bound) {
+    boost::system::error_code ec;
+    ReadBufferLease lease;
+    const std::size_t want = std::min(lease.buffer().size(), bound - unread_.size());
+    const std::size_t n = socket_.read_some(asio::buffer(lease.data(), want), ec);
+    if (!ec) {
+      note_received(n);
+      unread_.insert(unread_.end(), lease.data(), lease.data() + n);
+      continue;
+    }
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return true;
+    if (ec == asio::error::eof) {
+      stop(DisconnectReason::peer_closed, "peer closed the connection", false);
+    } else if (ec != asio::error::operation_aborted) {
+      stop(DisconnectReason::network_error, ec.message(), false);
+    }
+    return false;
+  }
+  return true;
 }
 
 void PeerConnection::note_received(std::size_t n) {

@@ -34,6 +34,12 @@
 
 namespace bsvpeer::conn {
 
+// An executor whose handlers never run concurrently: a strand, or the executor of an io_context
+// run by one thread (node::IoContextPool's). A connection given one uses it as its strand.
+struct SerialExecutor {
+  boost::asio::any_io_executor executor;
+};
+
 class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
  public:
   using tcp = boost::asio::ip::tcp;
@@ -45,8 +51,14 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
                                                   EventHandler on_event,
                                                   std::shared_ptr<NonceRegistry> nonces,
                                                   std::uint64_t id);
+  // Dials `remote`, running on `serial` itself (no strand of its own).
+  static std::shared_ptr<PeerConnection> outbound(SerialExecutor serial, tcp::endpoint remote,
+                                                  ConnectionConfig config, EventHandler on_event,
+                                                  std::shared_ptr<NonceRegistry> nonces,
+                                                  std::uint64_t id);
   // Takes an accepted socket, which must have been accepted onto a strand of its own
-  // (acceptor.async_accept(make_strand(ioc), ...)): that strand becomes the actor's.
+  // (acceptor.async_accept(make_strand(ioc), ...)) or onto a SerialExecutor's executor: that
+  // executor becomes the actor's.
   static std::shared_ptr<PeerConnection> inbound(tcp::socket socket, ConnectionConfig config,
                                                  EventHandler on_event,
                                                  std::shared_ptr<NonceRegistry> nonces,
@@ -131,6 +143,9 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   // Decodes `input` (advancing it) and handles what it holds; false when it stopped early
   // because the send queue is above its high watermark (the rest is still in `input`).
   bool decode_input(wire::ByteSpan& input);
+  // Paused by backpressure: reads what the socket holds into unread_, up to the high
+  // watermark, without decoding it; false when the connection ended (stop() was called).
+  bool drain_while_paused();
   void note_received(std::size_t n);
   void handle_outcome(wire::FrameDecoder::Outcome outcome);
   void handle_frame();
