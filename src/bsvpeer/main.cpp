@@ -11,6 +11,7 @@
 #include <bsvpeer/conn/connection_action.hpp>
 #include <bsvpeer/conn/peer_connection.hpp>
 #include <bsvpeer/net/address_text.hpp>
+#include <bsvpeer/node/io_context_pool.hpp>
 #include <bsvpeer/node/manager.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -213,9 +214,17 @@ int main(int argc, char** argv) {
   log->info("data directory {}{}", options.data_dir.string(),
             options.config_file.empty() ? "" : ", config file " + options.config_file.string());
 
-  asio::io_context ioc;
+  // This thread runs the node's control (the Manager, RPC, metrics, signals); the connections
+  // run on -iothreads contexts of one thread each (node::IoContextPool). The pool is made
+  // first so it is destroyed last: the connections' sockets belong to its contexts.
+  const unsigned threads = options.io_threads > 0
+                               ? options.io_threads
+                               : std::max(2u, std::thread::hardware_concurrency());
+  auto connection_contexts = std::make_shared<node::IoContextPool>(threads);
+  asio::io_context ioc(1);
   auto work = asio::make_work_guard(ioc);
-  auto manager = node::Manager::create(ioc.get_executor(), options.manager);
+  auto manager =
+      node::Manager::create(ioc.get_executor(), options.manager, nullptr, connection_contexts);
   // Bound before anything runs (the io_context starts below), so a port in use ends the start
   // cleanly: the operator asked for metrics and would not notice them missing.
   std::shared_ptr<program::HttpServer> metrics_server;
@@ -362,15 +371,12 @@ int main(int argc, char** argv) {
   wait_status();
   pthread_sigmask(SIG_UNBLOCK, &handled_signals, nullptr);
 
-  const unsigned threads = options.io_threads > 0
-                               ? options.io_threads
-                               : std::max(2u, std::thread::hardware_concurrency());
-  std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i)
-    pool.emplace_back([&] { ioc.run(); });
+  connection_contexts->start();
   ioc.run();
-  for (auto& t : pool)
-    t.join();
+  // The Manager's shutdown closed every connection (or gave up on them at its bounded timeout):
+  // nothing left on their contexts is waited for.
+  connection_contexts->stop();
+  connection_contexts->join();
   if (rpc) rpc->stop();
   events_done = true;
   event_logger.join();

@@ -44,10 +44,16 @@ bool is_failure(DisconnectReason r) {
 std::shared_ptr<PeerConnection> PeerConnection::outbound(
     asio::any_io_executor executor, tcp::endpoint remote, ConnectionConfig config,
     EventHandler on_event, std::shared_ptr<NonceRegistry> nonces, std::uint64_t id) {
-  asio::any_io_executor strand = asio::make_strand(executor);
-  tcp::socket socket(strand);
+  return outbound(SerialExecutor{asio::make_strand(executor)}, remote, std::move(config),
+                  std::move(on_event), std::move(nonces), id);
+}
+
+std::shared_ptr<PeerConnection> PeerConnection::outbound(
+    SerialExecutor serial, tcp::endpoint remote, ConnectionConfig config, EventHandler on_event,
+    std::shared_ptr<NonceRegistry> nonces, std::uint64_t id) {
+  tcp::socket socket(serial.executor);
   return std::make_shared<PeerConnection>(
-      Private{}, strand, std::move(socket), PeerIdentity{id, remote, Direction::outbound},
+      Private{}, serial.executor, std::move(socket), PeerIdentity{id, remote, Direction::outbound},
       std::move(config), std::move(on_event), std::move(nonces));
 }
 

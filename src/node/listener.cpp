@@ -15,7 +15,7 @@ namespace asio = boost::asio;
 
 Listener::Listener(asio::any_io_executor executor, tcp::endpoint endpoint, AcceptHandler on_accept,
                    StatusHandler on_status, std::shared_ptr<spdlog::logger> logger,
-                   std::chrono::milliseconds bind_retry)
+                   std::chrono::milliseconds bind_retry, SocketExecutor socket_executor)
     : strand_(asio::make_strand(executor)),
       io_(executor),
       configured_(endpoint),
@@ -24,7 +24,8 @@ Listener::Listener(asio::any_io_executor executor, tcp::endpoint endpoint, Accep
       on_accept_(std::move(on_accept)),
       on_status_(std::move(on_status)),
       logger_(std::move(logger)),
-      bind_retry_(bind_retry) {}
+      bind_retry_(bind_retry),
+      socket_executor_(std::move(socket_executor)) {}
 
 void Listener::start() {
   asio::co_spawn(
@@ -74,7 +75,11 @@ asio::awaitable<void> Listener::run() {
     logger_->info("listening on {}", fmt::streamed(bound));
     if (on_status_) on_status_(true, bound, "");
     for (;;) {
-      auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), token);
+      // The socket is made on its connection's executor before the accept, so the accepted
+      // connection needs no move between executors.
+      tcp::socket socket(socket_executor_ ? socket_executor_()
+                                          : asio::any_io_executor(asio::make_strand(io_)));
+      auto [ec] = co_await acceptor_.async_accept(socket, token);
       if (stopped_) break;
       if (ec) {
         // EMFILE and friends: back off briefly instead of spinning; the listener stays up.

@@ -26,8 +26,11 @@ std::int64_t unix_now() {
 }
 
 Manager::Impl::Impl(asio::any_io_executor executor, ManagerConfig cfg,
+                    std::shared_ptr<IoContextPool> connection_contexts,
                     std::shared_ptr<peer::PeerStore> st)
-    : io(executor),
+    : connection_contexts(connection_contexts),
+      use_connection_contexts(connection_contexts != nullptr),
+      io(executor),
       strand(asio::make_strand(executor)),
       config(std::move(cfg)),
       network_magic(config.connection.network.magic),
@@ -91,6 +94,14 @@ void Manager::Impl::start_listeners() {
   if (endpoints.empty()) {
     endpoints.emplace_back(asio::ip::address_v6::any(), config.connection.network.default_port);
   }
+  // Accepted sockets go straight to the context their connection will run on.
+  Listener::SocketExecutor socket_executor;
+  if (use_connection_contexts) {
+    socket_executor = [self = weak_from_this(), io = io]() -> asio::any_io_executor {
+      if (auto impl = self.lock()) return impl->connection_executor();
+      return asio::make_strand(io);
+    };
+  }
   for (const auto& ep : endpoints) {
     auto self = shared_from_this();
     auto listener = std::make_shared<Listener>(
@@ -114,10 +125,15 @@ void Manager::Impl::start_listeners() {
             }
           });
         },
-        log, config.listen_retry);
+        log, config.listen_retry, socket_executor);
     listener->start();
     listeners.push_back(listener);
   }
+}
+
+asio::any_io_executor Manager::Impl::connection_executor() {
+  if (auto contexts = connection_contexts.lock()) return contexts->next_executor();
+  return asio::make_strand(io);
 }
 
 void Manager::Impl::stop_listeners() {
@@ -317,17 +333,20 @@ void Manager::Impl::apply_config(ManagerConfig cfg) {
 // -----------------------------------------------------------------------------
 
 std::shared_ptr<Manager> Manager::create(asio::any_io_executor executor, ManagerConfig config,
-                                         std::shared_ptr<peer::PeerStore> store) {
+                                         std::shared_ptr<peer::PeerStore> store,
+                                         std::shared_ptr<IoContextPool> connection_contexts) {
   if (auto e = manager_config_error(config)) throw std::invalid_argument(*e);
   return std::shared_ptr<Manager>(
-      new Manager(std::move(executor), std::move(config),
+      new Manager(std::move(executor), std::move(config), std::move(connection_contexts),
                   store ? std::move(store) : std::make_shared<peer::PeerStore>()));
 }
 
 Manager::Manager(asio::any_io_executor executor, ManagerConfig config,
+                 std::shared_ptr<IoContextPool> connection_contexts,
                  std::shared_ptr<peer::PeerStore> store)
     : store_(store),
-      impl_(std::make_shared<Impl>(std::move(executor), std::move(config), std::move(store))) {}
+      impl_(std::make_shared<Impl>(std::move(executor), std::move(config),
+                                   std::move(connection_contexts), std::move(store))) {}
 
 Manager::~Manager() = default;
 

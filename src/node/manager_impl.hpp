@@ -84,12 +84,14 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   using Connections = std::map<std::uint64_t, Live>;
 
   Impl(boost::asio::any_io_executor executor, ManagerConfig cfg,
-       std::shared_ptr<peer::PeerStore> st);
+       std::shared_ptr<IoContextPool> connection_contexts, std::shared_ptr<peer::PeerStore> st);
 
   // manager.cpp: lifecycle, persistence, health
   void load_whitelist();
   void start();
   void start_listeners();
+  // Where the next connection runs: a context of connection_contexts, else a strand of io.
+  boost::asio::any_io_executor connection_executor();
   void stop_listeners();
   void start_dns_seeder();
   void shutdown(std::function<void()> done);
@@ -149,6 +151,10 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
 
   // --- state ----------------------------------------------------------------------------
 
+  // Where connections run (empty: strands of `io`). Weak: its pending handlers may hold
+  // connections, and the Manager must not keep its own executors alive.
+  std::weak_ptr<IoContextPool> connection_contexts;
+  bool use_connection_contexts = false;
   boost::asio::any_io_executor io;
   boost::asio::strand<boost::asio::any_io_executor> strand;
   ManagerConfig config;

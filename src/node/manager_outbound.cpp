@@ -190,7 +190,8 @@ void Manager::Impl::dial(const tcp::endpoint& ep, SlotKind kind, SlotToken token
                                 config.fixed_peers.end();
   if (config.outbound_bind_address) cfg.local_address = config.outbound_bind_address;
   const std::uint64_t id = next_id++;
-  auto c = conn::PeerConnection::outbound(io, ep, cfg, event_handler(), nonces, id);
+  auto c = conn::PeerConnection::outbound(conn::SerialExecutor{connection_executor()}, ep, cfg,
+                                          event_handler(), nonces, id);
   Live live;
   live.connection = c;
   live.slot.emplace(std::move(token));

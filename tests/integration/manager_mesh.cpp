@@ -20,11 +20,14 @@ struct Mesh {
   explicit Mesh(int n) : port(test::random_mesh_port()) {
     nodes.resize(static_cast<std::size_t>(n));
   }
+  // Odd nodes run their connections on a pool of single-threaded contexts (as the program
+  // does), even ones on strands of the shared io_context: both kinds meet on every link.
   void start_node(int i, const std::function<void(node::ManagerConfig&)>& tweak = {}) {
     auto cfg = test::mesh_node_config(test::mesh_ip(i), port);
     if (tweak) tweak(cfg);
     auto& slot = nodes[static_cast<std::size_t>(i)];
-    slot = node::Manager::create(io.context().get_executor(), cfg);
+    slot = node::Manager::create(io.context().get_executor(), cfg, nullptr,
+                                 i % 2 == 1 ? contexts : nullptr);
     slot->start();
   }
   void stop_node(int i) {
@@ -39,8 +42,16 @@ struct Mesh {
   ~Mesh() {
     for (int i = 0; i < static_cast<int>(nodes.size()); ++i)
       stop_node(i);
+    contexts->stop();
+    contexts->join();
   }
 
+  // Before io, so it is destroyed after it (the connections' sockets belong to its contexts).
+  std::shared_ptr<node::IoContextPool> contexts = [] {
+    auto pool = std::make_shared<node::IoContextPool>(2);
+    pool->start();
+    return pool;
+  }();
   test::IoRunner io{2};
   std::uint16_t port;
   std::vector<std::shared_ptr<node::Manager>> nodes;

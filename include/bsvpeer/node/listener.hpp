@@ -1,7 +1,8 @@
 #pragma once
 // Accepts inbound TCP connections on one endpoint (IPv6 endpoints are dual-stack). A bind
 // failure is logged and retried on a timer, never fatal; every accepted socket lands on a strand
-// of its own, ready to become a PeerConnection.
+// of its own, or on the executor `socket_executor` gives (one whose handlers never run
+// concurrently: IoContextPool's), ready to become a PeerConnection.
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -21,10 +22,12 @@ class Listener : public std::enable_shared_from_this<Listener> {
   // up = true when listening (endpoint is the bound one), false when down, with the reason.
   using StatusHandler =
       std::function<void(bool up, const tcp::endpoint& endpoint, const std::string& why)>;
+  using SocketExecutor = std::function<boost::asio::any_io_executor()>;
 
   Listener(boost::asio::any_io_executor executor, tcp::endpoint endpoint, AcceptHandler on_accept,
            StatusHandler on_status, std::shared_ptr<spdlog::logger> logger,
-           std::chrono::milliseconds bind_retry = std::chrono::seconds(5));
+           std::chrono::milliseconds bind_retry = std::chrono::seconds(5),
+           SocketExecutor socket_executor = {});
 
   void start();
   void stop();  // idempotent; ends with a `down` status
@@ -44,6 +47,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   StatusHandler on_status_;
   std::shared_ptr<spdlog::logger> logger_;
   std::chrono::milliseconds bind_retry_;
+  SocketExecutor socket_executor_;
   bool stopped_ = false;
 };
 

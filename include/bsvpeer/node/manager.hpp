@@ -9,6 +9,7 @@
 #include <bsvpeer/conn/nonce_registry.hpp>
 #include <bsvpeer/conn/peer_connection.hpp>
 #include <bsvpeer/node/event_hub.hpp>
+#include <bsvpeer/node/io_context_pool.hpp>
 #include <bsvpeer/node/manager_config.hpp>
 #include <bsvpeer/node/node_metrics.hpp>
 #include <bsvpeer/peer/peer_store.hpp>
@@ -75,9 +76,14 @@ class Manager : public std::enable_shared_from_this<Manager> {
 
   // Throws std::invalid_argument when manager_config_error(config) says why; validate user
   // input first. `store` may be shared with other users (crawler, RPC); null: a fresh one.
-  static std::shared_ptr<Manager> create(boost::asio::any_io_executor executor,
-                                         ManagerConfig config,
-                                         std::shared_ptr<peer::PeerStore> store = nullptr);
+  // `connection_contexts`: where the connections run, each on one of its contexts in turn;
+  // null: each on a strand of `executor`. Not kept alive by the Manager: the caller keeps it
+  // running until shutdown() is done, then stops it, and destroys it after the Manager and the
+  // Manager's io_context (the connections' sockets belong to its contexts).
+  static std::shared_ptr<Manager> create(
+      boost::asio::any_io_executor executor, ManagerConfig config,
+      std::shared_ptr<peer::PeerStore> store = nullptr,
+      std::shared_ptr<IoContextPool> connection_contexts = nullptr);
   ~Manager();
 
   void start();
@@ -144,6 +150,7 @@ class Manager : public std::enable_shared_from_this<Manager> {
 
  private:
   Manager(boost::asio::any_io_executor executor, ManagerConfig config,
+          std::shared_ptr<IoContextPool> connection_contexts,
           std::shared_ptr<peer::PeerStore> store);
 
   std::shared_ptr<peer::PeerStore> store_;
