@@ -35,8 +35,12 @@ std::string seconds_text(Duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + "s";
 }
 
-ConnectionPolicy checked_policy(ConnectionPolicy policy) {
-  if (auto error = policy_error(policy)) throw std::invalid_argument("ConnectionPolicy: " + *error);
+std::shared_ptr<const ConnectionPolicy> checked_policy(
+    std::shared_ptr<const ConnectionPolicy> policy) {
+  if (!policy) throw std::invalid_argument("ConnectionPolicy: none given");
+  if (auto error = policy_error(*policy)) {
+    throw std::invalid_argument("ConnectionPolicy: " + *error);
+  }
   return policy;
 }
 
@@ -72,15 +76,21 @@ bool is_tx_or_block(const wire::InvItem& item) {
 ConnectionCore::ConnectionCore(Direction direction, ConnectionPolicy policy,
                                wire::Version our_version, LocalNonceCheck is_local_nonce,
                                NonceSource random_nonce)
+    : ConnectionCore(direction, std::make_shared<const ConnectionPolicy>(std::move(policy)),
+                     std::move(our_version), std::move(is_local_nonce), std::move(random_nonce)) {}
+
+ConnectionCore::ConnectionCore(Direction direction, std::shared_ptr<const ConnectionPolicy> policy,
+                               wire::Version our_version, LocalNonceCheck is_local_nonce,
+                               NonceSource random_nonce)
     : policy_(checked_policy(std::move(policy))),
-      version_rules_{policy_.min_protocol_version, policy_.required_services,
-                     UserAgentFilter(policy_.banned_user_agents, policy_.allowed_user_agents)},
+      version_rules_{policy_->min_protocol_version, policy_->required_services,
+                     UserAgentFilter(policy_->banned_user_agents, policy_->allowed_user_agents)},
       is_local_nonce_(std::move(is_local_nonce)),
-      handshake_(direction, checked_version(std::move(our_version)), protoconf_to_send(policy_)),
-      pings_(ping_settings_of(policy_), std::move(random_nonce)),
-      misbehavior_(policy_.ban_threshold),
-      checksum_burst_(policy_.invalid_checksum_burst) {
-  if (policy_.rate_limit) rate_limiter_.emplace(*policy_.rate_limit);
+      handshake_(direction, checked_version(std::move(our_version)), protoconf_to_send(*policy_)),
+      pings_(ping_settings_of(*policy_), std::move(random_nonce)),
+      misbehavior_(policy_->ban_threshold),
+      checksum_burst_(policy_->invalid_checksum_burst) {
+  if (policy_->rate_limit) rate_limiter_.emplace(*policy_->rate_limit);
 }
 
 void ConnectionCore::require_started() const {
@@ -92,7 +102,7 @@ void ConnectionCore::require_started() const {
 void ConnectionCore::start(TimePoint now, Actions& out) {
   if (state_ != ConnectionState::idle) throw std::logic_error("ConnectionCore: started twice");
   state_ = ConnectionState::awaiting_handshake;
-  handshake_deadline_ = now + policy_.handshake_timeout;
+  handshake_deadline_ = now + policy_->handshake_timeout;
   last_received_ = now;
   last_sent_ = now;
   handshake_.start(out);
@@ -127,7 +137,7 @@ void ConnectionCore::on_message(wire::Message message, TimePoint now, Actions& o
 
 bool ConnectionCore::admit_by_rate(TimePoint now, Actions& out) {
   if (!rate_limiter_ || rate_limiter_->try_acquire(now)) return true;
-  const int points = policy_.rate_limit->misbehavior_per_excess;
+  const int points = policy_->rate_limit->misbehavior_per_excess;
   if (points > 0) {
     misbehave(points, "message rate above limit", out);
   } else {
@@ -158,7 +168,7 @@ void ConnectionCore::on_peer_version(wire::Version peer, Actions& out) {
   }
   if (auto refusal = check_peer_version(peer, version_rules_, direction(), is_local_nonce_)) {
     if (refusal->reject) out.push_back(SendMessage{std::move(*refusal->reject), true});
-    if (refusal->ban && !policy_.whitelisted && !policy_.addnode_peer) {
+    if (refusal->ban && !policy_->whitelisted && !policy_->addnode_peer) {
       ban(refusal->reason, std::move(refusal->detail), out);
     } else {
       close(refusal->reason, std::move(refusal->detail), out);
@@ -181,7 +191,7 @@ void ConnectionCore::on_peer_verack(TimePoint now, Actions& out) {
   }
   state_ = ConnectionState::established;
   out.push_back(HandshakeCompleted{*handshake_.peer_version()});
-  if (policy_.reject_after_handshake) {
+  if (policy_->reject_after_handshake) {
     close(DisconnectReason::over_capacity, "no free inbound slot", out);
     return;
   }
@@ -280,7 +290,7 @@ void ConnectionCore::on_inv(wire::Message message, Actions& out) {
 }
 
 void ConnectionCore::on_getheaders(wire::Message message, Actions& out) {
-  if (policy_.answer_getheaders) {
+  if (policy_->answer_getheaders) {
     // We serve no chain: an empty headers message is SV's "nothing to give".
     out.push_back(SendMessage{wire::Headers{}, false});
     return;
@@ -393,11 +403,11 @@ TimePoint ConnectionCore::receive_deadline() const {
   const auto& peer = handshake_.peer_version();
   const bool legacy_peer = peer && peer->version <= net::kBip0031Version;
   return last_received_ +
-         (legacy_peer ? policy_.legacy_receive_timeout : policy_.inactivity_timeout);
+         (legacy_peer ? policy_->legacy_receive_timeout : policy_->inactivity_timeout);
 }
 
 TimePoint ConnectionCore::send_deadline() const {
-  return last_sent_ + policy_.inactivity_timeout;
+  return last_sent_ + policy_->inactivity_timeout;
 }
 
 TimePoint ConnectionCore::inactivity_deadline() const {
@@ -408,14 +418,14 @@ void ConnectionCore::on_timer(TimePoint now, Actions& out) {
   if (state_ == ConnectionState::awaiting_handshake) {
     if (now < handshake_deadline_) return;
     std::ostringstream detail;
-    detail << "handshake not complete after " << seconds_text(policy_.handshake_timeout)
+    detail << "handshake not complete after " << seconds_text(policy_->handshake_timeout)
            << ", flags " << handshake_.flags();
     close(DisconnectReason::handshake_timeout, detail.str(), out);
     return;
   }
   if (state_ != ConnectionState::established) return;
   if (pings_.timed_out(now)) {
-    close(DisconnectReason::ping_timeout, "no pong within " + seconds_text(policy_.ping_timeout),
+    close(DisconnectReason::ping_timeout, "no pong within " + seconds_text(policy_->ping_timeout),
           out);
     return;
   }
@@ -521,10 +531,10 @@ void ConnectionCore::misbehave(int points, std::string reason, Actions& out) {
   if (points <= 0 || state_ == ConnectionState::closed) return;
   const bool reached = misbehavior_.add(points, reason);
   out.push_back(Misbehaved{points, misbehavior_.score(), reason});
-  if (reached && (policy_.whitelisted || policy_.addnode_peer)) {
+  if (reached && (policy_->whitelisted || policy_->addnode_peer)) {
     // SV: "not punishing whitelisted/addnoded peer": the score stays visible, the peer stays.
     out.push_back(Ignored{"", "ban score " + std::to_string(misbehavior_.score()) + " reached by " +
-                                  (policy_.whitelisted ? "a whitelisted" : "an addnode") +
+                                  (policy_->whitelisted ? "a whitelisted" : "an addnode") +
                                   " peer: not punished"});
     return;
   }
@@ -545,7 +555,7 @@ void ConnectionCore::close(DisconnectReason reason, std::string detail, Actions&
 void ConnectionCore::ban(DisconnectReason reason, std::string detail, Actions& out) {
   state_ = ConnectionState::closed;
   close_reason_ = reason;
-  out.push_back(Ban{reason, std::move(detail), policy_.ban_duration});
+  out.push_back(Ban{reason, std::move(detail), policy_->ban_duration});
 }
 
 std::int32_t ConnectionCore::negotiated_version() const noexcept {
@@ -559,16 +569,19 @@ std::uint64_t ConnectionCore::peer_max_recv_payload() const noexcept {
 }
 
 void ConnectionCore::update_timers(const ConnectionPolicy& policy) {
-  policy_.ping_interval = policy.ping_interval;
-  policy_.ping_timeout = policy.ping_timeout;
-  policy_.max_outstanding_pings = policy.max_outstanding_pings;
-  policy_.inactivity_timeout = policy.inactivity_timeout;
-  policy_.legacy_receive_timeout = policy.legacy_receive_timeout;
-  policy_.ban_duration = policy.ban_duration;
-  policy_.answer_getheaders = policy.answer_getheaders;
-  policy_.answer_getdata = policy.answer_getdata;
-  policy_.reject_mempool_request = policy.reject_mempool_request;
-  pings_.set_settings(ping_settings_of(policy_));
+  // Copied on change: the old policy may be shared with other connections.
+  auto updated = std::make_shared<ConnectionPolicy>(*policy_);
+  updated->ping_interval = policy.ping_interval;
+  updated->ping_timeout = policy.ping_timeout;
+  updated->max_outstanding_pings = policy.max_outstanding_pings;
+  updated->inactivity_timeout = policy.inactivity_timeout;
+  updated->legacy_receive_timeout = policy.legacy_receive_timeout;
+  updated->ban_duration = policy.ban_duration;
+  updated->answer_getheaders = policy.answer_getheaders;
+  updated->answer_getdata = policy.answer_getdata;
+  updated->reject_mempool_request = policy.reject_mempool_request;
+  policy_ = std::move(updated);
+  pings_.set_settings(ping_settings_of(*policy_));
 }
 
 }  // namespace bsvpeer::conn

@@ -132,8 +132,8 @@ void ConnectionCore::on_mempool(wire::Message message, Actions& out) {
   // SV 1.2's mempool may carry an int64 age (its mempool-sync extension); only the legacy,
   // empty request falls under -rejectmempoolrequest and the NODE_BLOOM rule.
   const bool legacy = unknown.payload.size() < sizeof(std::int64_t);
-  if (legacy && !policy_.whitelisted) {
-    if (policy_.reject_mempool_request) {
+  if (legacy && !policy_->whitelisted) {
+    if (policy_->reject_mempool_request) {
       close(DisconnectReason::protocol_violation,
             "mempool request from a peer that is not whitelisted (-rejectmempoolrequest)", out);
       return;
@@ -157,7 +157,7 @@ void ConnectionCore::on_sendhdrsen(wire::Message message, Actions& out) {
 }
 
 void ConnectionCore::on_getdata(wire::Message message, Actions& out) {
-  if (!policy_.answer_getdata) {
+  if (!policy_->answer_getdata) {
     out.push_back(Deliver{std::move(message)});
     return;
   }

@@ -41,16 +41,39 @@ bool is_failure(DisconnectReason r) {
 }
 }  // namespace detail
 
+namespace {
+// The policy as the core takes it: our protoconf announces what we accept.
+bool protoconf_matches_limits(const ConnectionConfig& config) {
+  return config.policy.our_protoconf.max_recv_payload_length ==
+         static_cast<std::uint32_t>(config.receive_limits.max_recv_payload);
+}
+}  // namespace
+
+PeerConnection::SharedConfig PeerConnection::share(ConnectionConfig config) {
+  config.policy.our_protoconf.max_recv_payload_length =
+      static_cast<std::uint32_t>(config.receive_limits.max_recv_payload);
+  return std::make_shared<const ConnectionConfig>(std::move(config));
+}
+
 std::shared_ptr<PeerConnection> PeerConnection::outbound(
     asio::any_io_executor executor, tcp::endpoint remote, ConnectionConfig config,
     EventHandler on_event, std::shared_ptr<NonceRegistry> nonces, std::uint64_t id) {
-  return outbound(SerialExecutor{asio::make_strand(executor)}, remote, std::move(config),
+  return outbound(SerialExecutor{asio::make_strand(executor)}, remote, share(std::move(config)),
                   std::move(on_event), std::move(nonces), id);
 }
 
 std::shared_ptr<PeerConnection> PeerConnection::outbound(
     SerialExecutor serial, tcp::endpoint remote, ConnectionConfig config, EventHandler on_event,
     std::shared_ptr<NonceRegistry> nonces, std::uint64_t id) {
+  return outbound(std::move(serial), remote, share(std::move(config)), std::move(on_event),
+                  std::move(nonces), id);
+}
+
+std::shared_ptr<PeerConnection> PeerConnection::outbound(SerialExecutor serial,
+                                                         tcp::endpoint remote, SharedConfig config,
+                                                         EventHandler on_event,
+                                                         std::shared_ptr<NonceRegistry> nonces,
+                                                         std::uint64_t id) {
   tcp::socket socket(serial.executor);
   return std::make_shared<PeerConnection>(
       Private{}, serial.executor, std::move(socket), PeerIdentity{id, remote, Direction::outbound},
@@ -58,6 +81,14 @@ std::shared_ptr<PeerConnection> PeerConnection::outbound(
 }
 
 std::shared_ptr<PeerConnection> PeerConnection::inbound(tcp::socket socket, ConnectionConfig config,
+                                                        EventHandler on_event,
+                                                        std::shared_ptr<NonceRegistry> nonces,
+                                                        std::uint64_t id) {
+  return inbound(std::move(socket), share(std::move(config)), std::move(on_event),
+                 std::move(nonces), id);
+}
+
+std::shared_ptr<PeerConnection> PeerConnection::inbound(tcp::socket socket, SharedConfig config,
                                                         EventHandler on_event,
                                                         std::shared_ptr<NonceRegistry> nonces,
                                                         std::uint64_t id) {
@@ -70,26 +101,37 @@ std::shared_ptr<PeerConnection> PeerConnection::inbound(tcp::socket socket, Conn
 }
 
 PeerConnection::PeerConnection(Private, asio::any_io_executor strand, tcp::socket socket,
-                               PeerIdentity identity, ConnectionConfig config,
-                               EventHandler on_event, std::shared_ptr<NonceRegistry> nonces)
+                               PeerIdentity identity, SharedConfig config, EventHandler on_event,
+                               std::shared_ptr<NonceRegistry> nonces)
     : strand_(std::move(strand)),
       socket_(std::move(socket)),
       identity_(std::move(identity)),
-      config_(std::move(config)),
+      config_(config ? std::move(config) : share({})),
       on_event_(std::move(on_event)),
       nonces_(nonces ? std::move(nonces) : std::make_shared<NonceRegistry>()),
-      logger_(config_.logger ? config_.logger : null_logger()),
-      queue_(config_.send_queue),
+      logger_(config_->logger ? config_->logger : null_logger()),
+      queue_(config_->send_queue),
       core_timer_(strand_),
-      writer_wake_(strand_),
       reader_wake_(strand_) {
-  if (identity_.direction == Direction::outbound && config_.restart.enabled) {
-    restart_window_.emplace(Direction::outbound, config_.restart.window);
-    restart_backoff_.emplace(config_.restart.backoff);
+  set_session_policy();
+  if (identity_.direction == Direction::outbound && config_->restart.enabled) {
+    restarts_.reset(new Restarts{RestartWindow(Direction::outbound, config_->restart.window),
+                                 Backoff(config_->restart.backoff)});
   }
   log_prefix_ = endpoint_text(identity_.endpoint) + " " +
                 (identity_.direction == Direction::outbound ? "out" : "in") + " #" +
                 std::to_string(identity_.id);
+}
+
+void PeerConnection::set_session_policy() {
+  if (protoconf_matches_limits(*config_)) {
+    session_policy_ = std::shared_ptr<const ConnectionPolicy>(config_, &config_->policy);
+    return;
+  }
+  auto policy = std::make_shared<ConnectionPolicy>(config_->policy);
+  policy->our_protoconf.max_recv_payload_length =
+      static_cast<std::uint32_t>(config_->receive_limits.max_recv_payload);
+  session_policy_ = std::move(policy);
 }
 
 PeerConnection::~PeerConnection() {
@@ -134,7 +176,6 @@ void PeerConnection::disconnect(DisconnectReason reason) {
   asio::post(strand_, [self = shared_from_this(), reason] {
     self->user_stop_ = true;
     self->stop(reason, "requested", false);
-    self->writer_wake_.cancel();
     self->reader_wake_.cancel();
     self->core_timer_.cancel();  // also wakes a restart wait
   });
@@ -148,14 +189,25 @@ void PeerConnection::ping() {
 }
 
 void PeerConnection::update_config(ConnectionConfig config) {
+  update_config(share(std::move(config)));
+}
+
+void PeerConnection::update_config(SharedConfig config) {
+  if (!config) return;
   asio::post(strand_, [self = shared_from_this(), config = std::move(config)]() mutable {
-    config.network = self->config_.network;  // a live connection keeps its network
+    if (config->network.id != self->config_->network.id ||
+        config->network.magic != self->config_->network.magic) {
+      auto same_network = *config;  // a live connection keeps its network
+      same_network.network = self->config_->network;
+      config = share(std::move(same_network));
+    }
     self->config_ = std::move(config);
-    if (self->config_.logger) self->logger_ = self->config_.logger;
-    self->queue_.set_limits(self->config_.send_queue);
-    if (self->decoder_) self->decoder_->set_limits(self->config_.receive_limits);
+    self->set_session_policy();
+    if (self->config_->logger) self->logger_ = self->config_->logger;
+    self->queue_.set_limits(self->config_->send_queue);
+    if (self->decoder_) self->decoder_->set_limits(self->config_->receive_limits);
     // Timers apply to the live session at once; the rest of the policy from the next one.
-    if (self->core_) self->core_->update_timers(self->config_.policy);
+    if (self->core_) self->core_->update_timers(self->config_->policy);
     self->rearm_timer();
   });
 }
@@ -187,7 +239,7 @@ void PeerConnection::set_state(PeerState to, std::optional<DisconnectReason> rea
 wire::Version PeerConnection::make_our_version() {
   wire::Version v;
   v.version = net::kProtocolVersion;
-  v.services = config_.services;
+  v.services = config_->services;
   v.timestamp = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
@@ -199,17 +251,18 @@ wire::Version PeerConnection::make_our_version() {
   const auto bytes = v6.to_bytes();
   std::copy(bytes.begin(), bytes.end(), v.addr_recv.ip.begin());
   v.addr_recv.port = identity_.endpoint.port();
-  v.addr_from.services = config_.services;
+  v.addr_from.services = config_->services;
   if (our_nonce_ != 0) nonces_->release(our_nonce_);
   our_nonce_ = nonces_->acquire();
   v.nonce = our_nonce_;
-  v.user_agent = config_.user_agent;
-  v.start_height = config_.start_height;
-  v.relay = config_.relay;
+  v.user_agent = config_->user_agent;
+  v.start_height = config_->start_height;
+  v.relay = config_->relay;
   return v;
 }
 
 void PeerConnection::reset_session() {
+  ++session_;
   stopping_ = false;
   closing_ = false;
   stop_reason_.reset();
@@ -221,21 +274,17 @@ void PeerConnection::reset_session() {
   out_total_ = 0;
   out_written_ = 0;
   writing_ = false;
-  writer_sleeping_ = false;
   reader_paused_ = false;
   wire::Bytes().swap(unread_);
   actions_.clear();
   wire::FrameDecoderOptions options;
-  options.limits = config_.receive_limits;
-  options.stream_threshold = config_.stream_threshold;
+  options.limits = config_->receive_limits;
+  options.stream_threshold = config_->stream_threshold;
   options.allow_extended = false;  // until the peer's version says >= 70016
-  decoder_.emplace(config_.network.magic, options);
-  auto policy = config_.policy;
-  policy.our_protoconf.max_recv_payload_length =
-      static_cast<std::uint32_t>(config_.receive_limits.max_recv_payload);
+  decoder_.emplace(config_->network.magic, options);
   misbehaviour_.store(0, std::memory_order_relaxed);  // a restart is a new session
   core_.emplace(
-      identity_.direction, std::move(policy), make_our_version(),
+      identity_.direction, session_policy_, make_our_version(),
       [nonces = nonces_](std::uint64_t n) { return nonces->contains(n); },
       [] {
         std::uint64_t n = 0;
@@ -271,9 +320,9 @@ asio::awaitable<void> PeerConnection::run() {
     const TimePoint now = Clock::now();
     const auto kind = failure_kind_of(*failure);
     std::optional<Duration> delay;
-    if (restart_window_ && restart_backoff_ && kind && !user_stop_ &&
-        restart_window_->try_restart(*kind, now) == RestartVerdict::restart) {
-      const auto decision = restart_backoff_->record_failure(*kind, now);
+    if (restarts_ && kind && !user_stop_ &&
+        restarts_->window.try_restart(*kind, now) == RestartVerdict::restart) {
+      const auto decision = restarts_->backoff.record_failure(*kind, now);
       if (decision.action == BackoffAction::retry) delay = decision.eligible_at - now;
     }
     if (!delay) {
@@ -281,7 +330,7 @@ asio::awaitable<void> PeerConnection::run() {
       co_return;
     }
     set_state(PeerState::disconnected, *failure, stop_detail_);
-    const auto restart_count = static_cast<int>(restart_window_->total_restarts());
+    const auto restart_count = static_cast<int>(restarts_->window.total_restarts());
     emit(RestartScheduled{*delay, restart_count});
     log(spdlog::level::info, "restart {} in {} ms", restart_count,
         std::chrono::duration_cast<std::chrono::milliseconds>(*delay).count());
@@ -306,17 +355,17 @@ void PeerConnection::finish(PeerState final_state, DisconnectReason reason) {
 
 asio::awaitable<std::optional<DisconnectReason>> PeerConnection::connect() {
   set_state(PeerState::connecting);
-  if (config_.local_address) {
+  if (config_->local_address) {
     boost::system::error_code ec;
     socket_.open(identity_.endpoint.protocol(), ec);
-    if (!ec) socket_.bind(tcp::endpoint(*config_.local_address, 0), ec);
+    if (!ec) socket_.bind(tcp::endpoint(*config_->local_address, 0), ec);
     if (ec) {
       stop_detail_ = "cannot bind the local address: " + ec.message();
       co_return DisconnectReason::connect_failed;
     }
   }
   asio::steady_timer deadline(strand_);
-  deadline.expires_after(config_.connect_timeout);
+  deadline.expires_after(config_->connect_timeout);
   auto result = co_await (socket_.async_connect(identity_.endpoint, kUseTuple) ||
                           deadline.async_wait(kUseTuple));
   if (user_stop_) {
@@ -347,8 +396,14 @@ asio::awaitable<void> PeerConnection::session() {
   reset_session();
   set_state(PeerState::awaiting_handshake);
   core_->start(Clock::now(), actions_);
+  // One coroutine per connection: the reader. Timers and the writes the socket did not take at
+  // once are plain handlers (a coroutine each cost a frame and a `||` group per connection).
+  wait_core_timer();
   execute_actions();
-  co_await (read_loop() || write_loop() || timer_loop());
+  co_await read_loop();
+  // The reader ends only after stop() (which cancels the timer and any write); a defensive
+  // stop in case it ever does not.
+  if (!stopping_) stop(DisconnectReason::network_error, "reading ended", false);
 }
 
 void PeerConnection::count_received(const wire::FrameHeader& header) {
@@ -384,7 +439,7 @@ std::uint64_t PeerConnection::receive_rate_second() const noexcept {
 
 MessageStats PeerConnection::traffic() const {
   std::lock_guard lock(traffic_mutex_);
-  return traffic_;
+  return traffic_.stats();
 }
 
 }  // namespace bsvpeer::conn

@@ -12,6 +12,7 @@ void PeerConnection::execute_actions() {
   if (!core_) return;
   // Executing an action may not add actions (the core is not called from here), so a plain
   // index loop is safe; the vector is reused across calls.
+  bool handshake_completed = false;
   for (std::size_t i = 0; i < actions_.size(); ++i) {
     std::visit(
         Overloaded{
@@ -36,18 +37,19 @@ void PeerConnection::execute_actions() {
                   "handshake done: version {} services {:#x} user agent '{}' height {}",
                   a.peer_version.version, a.peer_version.services, a.peer_version.user_agent,
                   a.peer_version.start_height);
-              if (restart_backoff_) restart_backoff_->record_success();
+              if (restarts_) restarts_->backoff.record_success();
               set_state(PeerState::connected);
               emit(HandshakeDone{a.peer_version});
+              handshake_completed = true;
             },
             [&](Deliver& a) {
               if (auto* unknown = std::get_if<wire::UnknownMessage>(&a.message)) {
-                auto it = config_.unknown_command_handlers.find(unknown->command);
-                if (it != config_.unknown_command_handlers.end() && it->second) {
+                auto it = config_->unknown_command_handlers.find(unknown->command);
+                if (it != config_->unknown_command_handlers.end() && it->second) {
                   it->second(*unknown);
                 }
-                if (auto r = config_.unknown_command_responders.find(unknown->command);
-                    r != config_.unknown_command_responders.end() && r->second) {
+                if (auto r = config_->unknown_command_responders.find(unknown->command);
+                    r != config_->unknown_command_responders.end() && r->second) {
                   r->second(UnknownCommandContext{identity_,
                                                   [weak = weak_from_this()](wire::Message m) {
                                                     if (auto self = weak.lock()) {
@@ -73,6 +75,9 @@ void PeerConnection::execute_actions() {
         actions_[i]);
   }
   actions_.clear();
+  // The handshake's burst of actions (versions, verack, protoconf, events) left room for
+  // several; steady traffic needs one or two, and a quiet peer none.
+  if (handshake_completed) Actions().swap(actions_);
   const auto stats = core_->ping_stats();
   if (stats.last_rtt) {
     last_ping_us_.store(
@@ -88,25 +93,31 @@ void PeerConnection::execute_actions() {
   flush_now();
 }
 
-asio::awaitable<void> PeerConnection::timer_loop() {
-  while (!stopping_) {
-    auto [ec] = co_await core_timer_.async_wait(kUseTuple);
-    if (stopping_) co_return;
-    const TimePoint now = Clock::now();
-    if (closing_) {
-      if (!ec && now >= core_timer_.expiry()) {
-        stop(stop_reason_.value_or(DisconnectReason::local_request), "close linger expired", false);
-        co_return;
-      }
-      continue;
+// The core's deadlines (handshake, pings, inactivity) and a polite close's linger, as a plain
+// handler that waits again after each expiry; rearm_timer() moving the expiry cancels the wait,
+// which is then made again. Ends with the session (stop() cancels it).
+void PeerConnection::wait_core_timer() {
+  core_timer_.async_wait(
+      [self = shared_from_this(), session = session_](const boost::system::error_code& ec) {
+        if (session != self->session_ || self->stopping_) return;
+        self->on_core_timer(ec);
+      });
+}
+
+void PeerConnection::on_core_timer(const boost::system::error_code& ec) {
+  const TimePoint now = Clock::now();
+  if (closing_) {
+    if (!ec && now >= core_timer_.expiry()) {
+      stop(stop_reason_.value_or(DisconnectReason::local_request), "close linger expired", false);
+      return;
     }
-    if (now >= core_->next_deadline()) {
-      core_->on_timer(now, actions_);
-      execute_actions();
-    } else {
-      rearm_timer();
-    }
+  } else if (now >= core_->next_deadline()) {
+    core_->on_timer(now, actions_);
+    execute_actions();
+  } else {
+    rearm_timer();
   }
+  if (!stopping_) wait_core_timer();
 }
 
 void PeerConnection::rearm_timer() {
@@ -139,7 +150,7 @@ void PeerConnection::stop(DisconnectReason reason, std::string detail, bool flus
   if (flush && output_pending() && !stopping_) {
     // Polite close: the writer drains the queue, bounded by the linger deadline.
     closing_ = true;
-    core_timer_.expires_after(config_.close_linger);
+    core_timer_.expires_after(config_->close_linger);
     return;
   }
   stopping_ = true;
@@ -148,7 +159,6 @@ void PeerConnection::stop(DisconnectReason reason, std::string detail, bool flus
   socket_.cancel(ignored);
   socket_.close(ignored);
   core_timer_.cancel();
-  writer_wake_.cancel();
   reader_wake_.cancel();
 }
 

@@ -14,7 +14,7 @@
 namespace bsvpeer::conn::detail {
 
 inline constexpr auto kUseTuple = boost::asio::as_tuple(boost::asio::use_awaitable);
-// Bytes handed to one write (the writer coroutine or a direct write).
+// Bytes handed to one write (an asynchronous write or a direct one).
 inline constexpr std::size_t kMaxWriteBatch = 256 * 1024;
 // Written frames kept for reuse, and the largest buffer kept (frames or payload scratch).
 inline constexpr std::size_t kMaxSpareFrames = 8;

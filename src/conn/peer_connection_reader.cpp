@@ -75,8 +75,8 @@ asio::awaitable<void> PeerConnection::read_loop() {
   int reads_in_a_row = 0;
   while (!stopping_) {
     if (closing_) {
-      // Returning would end the session (the loops are joined with ||) before the writer has
-      // flushed; the final stop() wakes us.
+      // Returning would end the session before the queue is flushed; the final stop() wakes
+      // us.
       reader_wake_.expires_at(TimePoint::max());
       co_await reader_wake_.async_wait(kUseTuple);
       continue;
@@ -139,22 +139,13 @@ asio::awaitable<void> PeerConnection::read_loop() {
       }
     }
     if (!ec) continue;
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      wait_first = true;
-    } else if (ec == asio::error::eof) {
-      stop(DisconnectReason::peer_closed, "peer closed the connection", false);
-      co_return;
-    } else {
-      if (ec != asio::error::operation_aborted) {
-        stop(DisconnectReason::network_error, ec.message(), false);
-      }
-      co_return;
-    }
+    if (!socket_merely_empty(ec)) co_return;
+    wait_first = true;
   }
 }
 
 bool PeerConnection::drain_while_paused() {
-  const std::size_t bound = config_.send_queue.high_watermark_bytes;
+  const std::size_t bound = config_->send_queue.high_watermark_bytes;
   while (unread_.size() < bound) {
     boost::system::error_code ec;
     ReadBufferLease lease;
@@ -165,15 +156,19 @@ bool PeerConnection::drain_while_paused() {
       unread_.insert(unread_.end(), lease.data(), lease.data() + n);
       continue;
     }
-    if (ec == asio::error::would_block || ec == asio::error::try_again) return true;
-    if (ec == asio::error::eof) {
-      stop(DisconnectReason::peer_closed, "peer closed the connection", false);
-    } else if (ec != asio::error::operation_aborted) {
-      stop(DisconnectReason::network_error, ec.message(), false);
-    }
-    return false;
+    return socket_merely_empty(ec);
   }
   return true;
+}
+
+bool PeerConnection::socket_merely_empty(const boost::system::error_code& ec) {
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return true;
+  if (ec == asio::error::eof) {
+    stop(DisconnectReason::peer_closed, "peer closed the connection", false);
+  } else if (ec != asio::error::operation_aborted) {
+    stop(DisconnectReason::network_error, ec.message(), false);
+  }
+  return false;
 }
 
 void PeerConnection::note_received(std::size_t n) {

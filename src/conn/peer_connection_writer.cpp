@@ -29,7 +29,7 @@ void PeerConnection::enqueue(const wire::Message& message, bool priority) {
     frame = std::move(spare_frames_.back());
     spare_frames_.pop_back();
   }
-  auto r = wire::append_frame(frame, config_.network.magic, command, payload_scratch_, options);
+  auto r = wire::append_frame(frame, config_->network.magic, command, payload_scratch_, options);
   // A large payload's buffer is not kept: a quiet peer should cost little memory.
   if (payload_scratch_.capacity() > kMaxSpareBuffer) wire::Bytes().swap(payload_scratch_);
   if (!r) {
@@ -101,9 +101,10 @@ void PeerConnection::on_written(std::size_t n) {
   if (reader_paused_ && !queue_.above_high_watermark()) reader_wake_.cancel();
 }
 
-// A pong (or a verack) is written by the handler that produced it: waking the writer
-// coroutine instead costs a hand-off per message, often to the other io thread. The socket is
-// non-blocking; what it does not take now is left to the writer, which waits for room.
+// A pong (or a verack) is written by the handler that produced it: handing it to another
+// handler costs a hand-off per message, often to the other io thread. The socket is
+// non-blocking; what it does not take now is written by an asynchronous write, whose
+// completion comes back here.
 void PeerConnection::flush_now() {
   if (stopping_ || writing_) return;  // a write in flight takes the queue when it completes
   while (output_pending()) {
@@ -120,40 +121,35 @@ void PeerConnection::flush_now() {
     if (out_written_ != 0) break;  // the kernel took part of it: its buffer is full
   }
   if (output_pending()) {
-    if (writer_sleeping_) writer_wake_.cancel();
+    write_when_writable();
     return;
   }
   // A polite close whose last frames are now written.
   if (closing_) stop(stop_reason_.value_or(DisconnectReason::local_request), stop_detail_, false);
 }
 
-asio::awaitable<void> PeerConnection::write_loop() {
-  for (;;) {
-    if (stopping_) co_return;
-    if (!output_pending()) {
-      if (closing_) {
-        stop(stop_reason_.value_or(DisconnectReason::local_request), stop_detail_, false);
-        co_return;
-      }
-      writer_sleeping_ = true;
-      writer_wake_.expires_at(TimePoint::max());
-      co_await writer_wake_.async_wait(kUseTuple);
-      writer_sleeping_ = false;
-      continue;
-    }
-    if (out_written_ >= out_total_) take_batch();
-    remaining_buffers();
-    writing_ = true;
-    auto [ec, n] = co_await asio::async_write(socket_, out_buffers_, kUseTuple);
-    writing_ = false;
-    if (ec) {
-      if (ec != asio::error::operation_aborted) {
-        stop(DisconnectReason::network_error, ec.message(), false);
-      }
-      co_return;
-    }
-    on_written(n);
-  }
+// A plain completion handler, not a coroutine: a connection whose peer reads holds no writer
+// state at all. The handler runs on the socket's executor (the actor's strand, as no other is
+// bound), and a handler of an ended session (its socket closed, a restart begun) does nothing.
+void PeerConnection::write_when_writable() {
+  if (out_written_ >= out_total_) take_batch();
+  remaining_buffers();
+  writing_ = true;
+  asio::async_write(socket_, out_buffers_,
+                    [self = shared_from_this(), session = session_](
+                        const boost::system::error_code& ec, std::size_t n) {
+                      if (session != self->session_) return;
+                      self->writing_ = false;
+                      if (self->stopping_) return;
+                      if (ec) {
+                        if (ec != asio::error::operation_aborted) {
+                          self->stop(DisconnectReason::network_error, ec.message(), false);
+                        }
+                        return;
+                      }
+                      self->on_written(n);
+                      self->flush_now();
+                    });
 }
 
 }  // namespace bsvpeer::conn

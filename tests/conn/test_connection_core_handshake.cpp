@@ -279,25 +279,29 @@ TEST_CASE("core handshake: construction and call-order checks") {
   SUBCASE("our user agent would get us banned by SV") {
     auto ours = our_version();
     ours.user_agent = "/cashew:1.0/";
-    CHECK_THROWS_AS(ConnectionCore(Direction::outbound, {}, ours, nonces, CountingNonces{}),
-                    std::invalid_argument);
+    CHECK_THROWS_AS(
+        ConnectionCore(Direction::outbound, ConnectionPolicy{}, ours, nonces, CountingNonces{}),
+        std::invalid_argument);
   }
   SUBCASE("our user agent is too long") {
     auto ours = our_version();
     ours.user_agent = std::string(257, 'x');
-    CHECK_THROWS_AS(ConnectionCore(Direction::outbound, {}, ours, nonces, CountingNonces{}),
-                    std::invalid_argument);
+    CHECK_THROWS_AS(
+        ConnectionCore(Direction::outbound, ConnectionPolicy{}, ours, nonces, CountingNonces{}),
+        std::invalid_argument);
   }
   SUBCASE("our association id would be garbage to SV") {
     auto ours = our_version();
     ours.association_id = wire::Bytes{0x01, 0x02};
-    CHECK_THROWS_AS(ConnectionCore(Direction::outbound, {}, ours, nonces, CountingNonces{}),
-                    std::invalid_argument);
+    CHECK_THROWS_AS(
+        ConnectionCore(Direction::outbound, ConnectionPolicy{}, ours, nonces, CountingNonces{}),
+        std::invalid_argument);
   }
   SUBCASE("a UUID association id of our own is allowed") {
     auto ours = our_version();
     ours.association_id = wire::Bytes(17, 0x00);
-    CHECK_NOTHROW(ConnectionCore(Direction::outbound, {}, ours, nonces, CountingNonces{}));
+    CHECK_NOTHROW(
+        ConnectionCore(Direction::outbound, ConnectionPolicy{}, ours, nonces, CountingNonces{}));
   }
   SUBCASE("input before start, and a second start") {
     Harness h(Direction::outbound);

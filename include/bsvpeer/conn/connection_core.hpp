@@ -27,6 +27,7 @@
 #include <bsvpeer/wire/message.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,10 @@ class ConnectionCore {
   // an unusable policy or version (a bug in the caller, not peer input).
   ConnectionCore(Direction direction, ConnectionPolicy policy, wire::Version our_version,
                  LocalNonceCheck is_local_nonce, NonceSource random_nonce);
+  // The same with a policy shared by many connections (not copied per connection).
+  ConnectionCore(Direction direction, std::shared_ptr<const ConnectionPolicy> policy,
+                 wire::Version our_version, LocalNonceCheck is_local_nonce,
+                 NonceSource random_nonce);
 
   // Enters awaiting_handshake and starts the handshake deadline; outbound sends our version.
   void start(TimePoint now, Actions& out);
@@ -97,7 +102,7 @@ class ConnectionCore {
   PingStats ping_stats() const { return pings_.stats(); }
   std::uint64_t invalid_checksums() const noexcept { return checksum_burst_.total_failures(); }
   std::optional<DisconnectReason> close_reason() const noexcept { return close_reason_; }
-  const ConnectionPolicy& policy() const noexcept { return policy_; }
+  const ConnectionPolicy& policy() const noexcept { return *policy_; }
   // A config change on a live session: ping interval/timeout/bound, inactivity timeouts, ban
   // duration, getheaders/getdata answers and the mempool rule take effect at once
   // (next_deadline() moves with them). What was decided for the connection stays: version
@@ -139,7 +144,7 @@ class ConnectionCore {
   TimePoint inactivity_deadline() const;
   void require_started() const;
 
-  ConnectionPolicy policy_;
+  std::shared_ptr<const ConnectionPolicy> policy_;  // replaced, never changed in place
   VersionRules version_rules_;
   LocalNonceCheck is_local_nonce_;
   Handshake handshake_;

@@ -3,12 +3,12 @@
 // its send queue, its timers and the pure ConnectionCore, and reports everything through
 // ConnectionEvents. Other strands talk to it only through the posted commands below.
 //
-// Reading, writing and timekeeping are three coroutines joined with `||` (style.md §1a): the
-// first to end cancels the others; then the socket closes, and an outbound connection lost to a
-// network failure may dial again within its RestartPolicy. What a handler queues (a pong, a
-// verack) is written by that handler at once when the socket takes it; the writer coroutine
-// only finishes what the kernel did not take. The reader borrows its io thread's buffer for
-// each read, so a quiet connection holds no read buffer.
+// A session is one coroutine, the reader; the core's timer and the writes the socket did not
+// take at once are plain completion handlers, so a quiet connection holds one coroutine frame.
+// stop() cancels them all; then the socket closes, and an outbound connection lost to a network
+// failure may dial again within its RestartPolicy. What a handler queues (a pong, a verack) is
+// written by that handler at once when the socket takes it. The reader borrows its io thread's
+// buffer for each read, so a quiet connection holds no read buffer.
 #include <bsvpeer/conn/backoff.hpp>
 #include <bsvpeer/conn/connection_config.hpp>
 #include <bsvpeer/conn/connection_core.hpp>
@@ -18,6 +18,7 @@
 #include <bsvpeer/conn/peer_state.hpp>
 #include <bsvpeer/conn/restart_window.hpp>
 #include <bsvpeer/conn/send_queue.hpp>
+#include <bsvpeer/conn/traffic_counter.hpp>
 #include <bsvpeer/wire/frame_decoder.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -44,6 +45,11 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
  public:
   using tcp = boost::asio::ip::tcp;
 
+  // A configuration many connections share (one per kind of connection, not a copy each);
+  // what the factories below make of a ConnectionConfig given by value.
+  using SharedConfig = std::shared_ptr<const ConnectionConfig>;
+  static SharedConfig share(ConnectionConfig config);
+
   // Dials `remote`. `executor` is any executor of the io_context: the connection makes its own
   // strand from it.
   static std::shared_ptr<PeerConnection> outbound(boost::asio::any_io_executor executor,
@@ -56,10 +62,18 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
                                                   ConnectionConfig config, EventHandler on_event,
                                                   std::shared_ptr<NonceRegistry> nonces,
                                                   std::uint64_t id);
+  static std::shared_ptr<PeerConnection> outbound(SerialExecutor serial, tcp::endpoint remote,
+                                                  SharedConfig config, EventHandler on_event,
+                                                  std::shared_ptr<NonceRegistry> nonces,
+                                                  std::uint64_t id);
   // Takes an accepted socket, which must have been accepted onto a strand of its own
   // (acceptor.async_accept(make_strand(ioc), ...)) or onto a SerialExecutor's executor: that
   // executor becomes the actor's.
   static std::shared_ptr<PeerConnection> inbound(tcp::socket socket, ConnectionConfig config,
+                                                 EventHandler on_event,
+                                                 std::shared_ptr<NonceRegistry> nonces,
+                                                 std::uint64_t id);
+  static std::shared_ptr<PeerConnection> inbound(tcp::socket socket, SharedConfig config,
                                                  EventHandler on_event,
                                                  std::shared_ptr<NonceRegistry> nonces,
                                                  std::uint64_t id);
@@ -77,6 +91,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   // Applies timers, limits and policy to the running connection (validated by the caller with
   // config_error()); the network and direction cannot change.
   void update_config(ConnectionConfig config);
+  void update_config(SharedConfig config);
   // An extra ping now (like bitcoind's RPC `ping`).
   void ping();
 
@@ -129,7 +144,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
 
  public:
   PeerConnection(Private, boost::asio::any_io_executor strand, tcp::socket socket,
-                 PeerIdentity identity, ConnectionConfig config, EventHandler on_event,
+                 PeerIdentity identity, SharedConfig config, EventHandler on_event,
                  std::shared_ptr<NonceRegistry> nonces);
 
  private:
@@ -137,8 +152,8 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   boost::asio::awaitable<std::optional<DisconnectReason>> connect();
   boost::asio::awaitable<void> session();
   boost::asio::awaitable<void> read_loop();
-  boost::asio::awaitable<void> write_loop();
-  boost::asio::awaitable<void> timer_loop();
+  void wait_core_timer();
+  void on_core_timer(const boost::system::error_code& ec);
 
   // Decodes `input` (advancing it) and handles what it holds; false when it stopped early
   // because the send queue is above its high watermark (the rest is still in `input`).
@@ -146,6 +161,9 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   // Paused by backpressure: reads what the socket holds into unread_, up to the high
   // watermark, without decoding it; false when the connection ended (stop() was called).
   bool drain_while_paused();
+  // A failed non-blocking read: true when the socket is merely empty (wait, read again);
+  // otherwise the connection is stopped with the reason (peer closed, network error).
+  bool socket_merely_empty(const boost::system::error_code& ec);
   void note_received(std::size_t n);
   void handle_outcome(wire::FrameDecoder::Outcome outcome);
   void handle_frame();
@@ -153,8 +171,10 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   void execute_actions();
   void enqueue(const wire::Message& message, bool priority);
   // Writes what is queued now, from the calling handler, as far as the socket takes it; the
-  // rest goes to the writer coroutine.
+  // rest to write_when_writable().
   void flush_now();
+  // Writes the rest of the queue asynchronously (the socket did not take it at once).
+  void write_when_writable();
   bool output_pending() const noexcept { return out_written_ < out_total_ || !queue_.empty(); }
   void take_batch();
   void remaining_buffers();
@@ -167,6 +187,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   void emit(decltype(ConnectionEvent::body) body);
   void finish(PeerState final_state, DisconnectReason reason);
   wire::Version make_our_version();
+  void set_session_policy();
   void reset_session();
 
   template <class... Args>
@@ -175,7 +196,10 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   boost::asio::any_io_executor strand_;
   tcp::socket socket_;
   PeerIdentity identity_;
-  ConnectionConfig config_;
+  SharedConfig config_;  // never null; replaced by update_config, never changed in place
+  // config_->policy as the core takes it (our protoconf announcing our receive limit): shares
+  // config_'s storage when share() prepared it.
+  std::shared_ptr<const ConnectionPolicy> session_policy_;
   EventHandler on_event_;
   std::shared_ptr<NonceRegistry> nonces_;
   std::shared_ptr<spdlog::logger> logger_;
@@ -189,16 +213,15 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   wire::Bytes payload_scratch_;            // enqueue() encodes into it
   std::vector<wire::Bytes> spare_frames_;  // written frames' buffers, reused by enqueue()
   boost::asio::steady_timer core_timer_;   // armed at core_->next_deadline()
-  boost::asio::steady_timer writer_wake_;  // the writer sleeps on it while the queue is empty
   boost::asio::steady_timer reader_wake_;  // the reader sleeps on it above the high watermark
   // The batch being written (by flush_now() or the writer), and how much of it is written.
   std::vector<wire::Bytes> out_batch_;
   std::vector<boost::asio::const_buffer> out_buffers_;
   std::size_t out_total_ = 0;
   std::size_t out_written_ = 0;
-  bool writing_ = false;          // the writer coroutine has a write in flight
-  bool writer_sleeping_ = false;  // the writer waits on writer_wake_
-  bool reader_paused_ = false;    // the reader waits on reader_wake_ (backpressure)
+  bool writing_ = false;        // an asynchronous write is in flight
+  std::uint64_t session_ = 0;   // counts sessions: a handler of an ended one does nothing
+  bool reader_paused_ = false;  // the reader waits on reader_wake_ (backpressure)
   // Input read but not yet decoded when backpressure paused the reader (empty otherwise: the
   // reader borrows its thread's buffer, so an idle connection holds no read buffer).
   wire::Bytes unread_;
@@ -210,8 +233,12 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   std::string stop_detail_;
   bool streaming_ = false;  // inside a streamed payload
   bool stream_admitted_ = false;
-  std::optional<RestartWindow> restart_window_;  // outbound only
-  std::optional<Backoff> restart_backoff_;
+  // Outbound only, so on the heap: an inbound connection does not carry it.
+  struct Restarts {
+    RestartWindow window;
+    Backoff backoff;
+  };
+  std::unique_ptr<Restarts> restarts_;
 
   std::atomic<PeerState> state_{PeerState::disconnected};
   std::atomic<bool> finished_{false};
@@ -220,7 +247,7 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
   std::atomic<std::int64_t> last_send_time_{0}, last_receive_time_{0};
   // Written on the strand; the mutex is for traffic() from other threads (uncontended).
   mutable std::mutex traffic_mutex_;
-  MessageStats traffic_;
+  TrafficCounter traffic_;
   std::atomic<std::size_t> send_queue_bytes_{0};
   std::atomic<bool> send_paused_{false};
   // Bytes per time bucket (written on the strand): the current bucket and the one before.
