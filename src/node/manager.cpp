@@ -29,7 +29,6 @@ Manager::Impl::Impl(asio::any_io_executor executor, ManagerConfig cfg,
                     std::shared_ptr<IoContextPool> connection_contexts,
                     std::shared_ptr<peer::PeerStore> st)
     : connection_contexts(connection_contexts),
-      use_connection_contexts(connection_contexts != nullptr),
       io(executor),
       strand(asio::make_strand(executor)),
       config(std::move(cfg)),
@@ -94,14 +93,12 @@ void Manager::Impl::start_listeners() {
   if (endpoints.empty()) {
     endpoints.emplace_back(asio::ip::address_v6::any(), config.connection.network.default_port);
   }
-  // Accepted sockets go straight to the context their connection will run on.
-  Listener::SocketExecutor socket_executor;
-  if (use_connection_contexts) {
-    socket_executor = [self = weak_from_this(), io = io]() -> asio::any_io_executor {
-      if (auto impl = self.lock()) return impl->connection_executor();
-      return asio::make_strand(io);
-    };
-  }
+  // Accepted sockets go straight to the executor their connection will run on.
+  Listener::SocketExecutor socket_executor = [self = weak_from_this(),
+                                              io = io]() -> asio::any_io_executor {
+    if (auto impl = self.lock()) return impl->connection_executor();
+    return asio::make_strand(io);
+  };
   for (const auto& ep : endpoints) {
     auto self = shared_from_this();
     auto listener = std::make_shared<Listener>(
@@ -134,6 +131,20 @@ void Manager::Impl::start_listeners() {
 asio::any_io_executor Manager::Impl::connection_executor() {
   if (auto contexts = connection_contexts.lock()) return contexts->next_executor();
   return asio::make_strand(io);
+}
+
+conn::PeerConnection::SharedConfig Manager::Impl::connection_config(const ConnectionRole& role) {
+  auto& shared = connection_configs[role];
+  if (shared) return shared;
+  auto cfg = config.connection;
+  cfg.restart.enabled = cfg.restart.enabled && role.restart;
+  cfg.policy.whitelisted = role.whitelisted;
+  cfg.policy.reject_after_handshake = role.reject_after_handshake;
+  cfg.policy.addnode_peer = role.addnode_peer;
+  if (role.outbound && config.outbound_bind_address)
+    cfg.local_address = config.outbound_bind_address;
+  shared = conn::PeerConnection::share(std::move(cfg));
+  return shared;
 }
 
 void Manager::Impl::stop_listeners() {
@@ -307,12 +318,13 @@ void Manager::Impl::apply_config(ManagerConfig cfg) {
   const bool listeners_changed =
       cfg.listen != config.listen || cfg.listen_endpoints != config.listen_endpoints;
   config = std::move(cfg);
+  connection_configs.clear();
   load_whitelist();
   redial.set_config(config.dial_backoff);
   seeds.reconfigure(config.seed_nodes);
   slots.set_limits(SlotLimits{config.max_connections, config.target_outbound, config.max_manual});
   for (auto& [id, live] : connections)
-    live.connection->update_config(config.connection);
+    live.connection->update_config(connection_config(live.role));
   if (listeners_changed && !stopping) {
     stop_listeners();
     if (config.listen) start_listeners();

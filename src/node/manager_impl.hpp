@@ -61,8 +61,20 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   };
 
   // One connection, dialled or accepted, for as long as it lives.
+  // What makes one connection's ConnectionConfig differ from config.connection. Connections
+  // of one role share one config (connection_config()), not a copy each.
+  struct ConnectionRole {
+    bool outbound = false;
+    bool restart = true;
+    bool whitelisted = false;
+    bool reject_after_handshake = false;
+    bool addnode_peer = false;
+    auto operator<=>(const ConnectionRole&) const = default;
+  };
+
   struct Live {
     std::shared_ptr<conn::PeerConnection> connection;
+    ConnectionRole role;
     std::optional<SlotToken> slot;
     SlotKind kind = SlotKind::inbound;
     std::string store_id;  // empty when the peer is not in the store
@@ -92,6 +104,8 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   void start_listeners();
   // Where the next connection runs: a context of connection_contexts, else a strand of io.
   boost::asio::any_io_executor connection_executor();
+  // config.connection as connections of `role` take it, shared by all of them.
+  conn::PeerConnection::SharedConfig connection_config(const ConnectionRole& role);
   void stop_listeners();
   void start_dns_seeder();
   void shutdown(std::function<void()> done);
@@ -154,7 +168,8 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   // Where connections run (empty: strands of `io`). Weak: its pending handlers may hold
   // connections, and the Manager must not keep its own executors alive.
   std::weak_ptr<IoContextPool> connection_contexts;
-  bool use_connection_contexts = false;
+  // connection_config()'s, made on first use; emptied when the configuration changes.
+  std::map<ConnectionRole, conn::PeerConnection::SharedConfig> connection_configs;
   boost::asio::any_io_executor io;
   boost::asio::strand<boost::asio::any_io_executor> strand;
   ManagerConfig config;

@@ -62,19 +62,22 @@ void Manager::Impl::on_accept(tcp::socket socket) {
   }
   auto token = slots.try_reserve(SlotKind::inbound);
   const bool with_slot = token.has_value();
-  auto cfg = config.connection;
-  cfg.policy.whitelisted = facts.whitelisted;
+  ConnectionRole role;
+  role.restart = false;
+  role.whitelisted = facts.whitelisted;
   // No free slot: complete the handshake politely, then close (SV-style over-capacity);
   // only a few at a time, so a storm of connects cannot grow the node without bound.
   if (!token) {
     const std::size_t polite = connections.size() - counts.with_slot();
     if (!InboundAdmission::polite_rejection_allowed(polite)) return refuse("no free slot");
-    cfg.policy.reject_after_handshake = true;
+    role.reject_after_handshake = true;
   }
   const std::uint64_t id = next_id++;
-  auto c = conn::PeerConnection::inbound(std::move(socket), cfg, event_handler(), nonces, id);
+  auto c = conn::PeerConnection::inbound(std::move(socket), connection_config(role),
+                                         event_handler(), nonces, id);
   Live live;
   live.connection = c;
+  live.role = role;
   if (token) live.slot.emplace(std::move(*token));
   live.kind = SlotKind::inbound;
   live.ip = ip;

@@ -150,13 +150,14 @@ void Manager::Impl::dial_manual_peers() {
   for (const auto& ep : manual) {
     if (busy.count(ep)) continue;
     const auto ip = ip_text(ep.address());
+    // The operator's peer is in the store whether or not we dial it now.
+    auto added = store->add(ip, ep.port(), peer::PeerSource::manual, now);
     // Already connected to us (its dial won or came first), or its dial is on its way after
     // it refused ours: dialling would only make a duplicate. Re-checked when that ends.
     if (connected_inbound(ip) || redial.deferred(ip)) continue;
     if (store->is_ip_banned(ip, now)) continue;
     auto token = slots.try_reserve(SlotKind::manual);
     if (!token) break;
-    auto added = store->add(ip, ep.port(), peer::PeerSource::manual, now);
     dial(ep, SlotKind::manual, std::move(*token), added ? added->id : std::string());
   }
 }
@@ -180,20 +181,20 @@ void Manager::Impl::dial_once(const tcp::endpoint& endpoint) {
 
 void Manager::Impl::dial(const tcp::endpoint& ep, SlotKind kind, SlotToken token,
                          const std::string& store_id, bool one_shot) {
-  auto cfg = config.connection;
-  if (one_shot) cfg.restart.enabled = false;
+  ConnectionRole role;
+  role.outbound = true;
   // Manual peers: outbound restarts are the Manager's job here (it owns the backoff per
   // peer). -addnode peers (not -connect ones) are never punished for misbehaviour, as in SV.
-  cfg.restart.enabled = kind == SlotKind::manual ? false : cfg.restart.enabled;
-  cfg.policy.addnode_peer = kind == SlotKind::manual &&
-                            std::find(config.fixed_peers.begin(), config.fixed_peers.end(), ep) ==
-                                config.fixed_peers.end();
-  if (config.outbound_bind_address) cfg.local_address = config.outbound_bind_address;
+  role.restart = !one_shot && kind != SlotKind::manual;
+  role.addnode_peer = kind == SlotKind::manual &&
+                      std::find(config.fixed_peers.begin(), config.fixed_peers.end(), ep) ==
+                          config.fixed_peers.end();
   const std::uint64_t id = next_id++;
-  auto c = conn::PeerConnection::outbound(conn::SerialExecutor{connection_executor()}, ep, cfg,
-                                          event_handler(), nonces, id);
+  auto c = conn::PeerConnection::outbound(conn::SerialExecutor{connection_executor()}, ep,
+                                          connection_config(role), event_handler(), nonces, id);
   Live live;
   live.connection = c;
+  live.role = role;
   live.slot.emplace(std::move(token));
   live.kind = kind;
   live.store_id = store_id;
