@@ -10,8 +10,10 @@
 #   BSVPEER_UNIT_PRESETS="release"                     presets with unit tests only
 #   BSVPEER_BUILD_PRESETS="node dev coverage consumer-lib"  presets only built
 #   BSVPEER_FUZZ_SECONDS=5                             seconds per fuzz target (0 skips fuzzing)
-#   BSVPEER_CHAOS_SECONDS=60                           chaos per sanitizer pass (the script's own
-#                                                      default, for a run by hand, is 150)
+#   BSVPEER_CHAOS_SECONDS=30                           each chaos test per sanitizer pass (the
+#                                                      scripts' own defaults, by hand, are longer)
+#   BSVPEER_INTEGRATION_JOBS=2                         integration tests at a time (the CPU-heavy
+#                                                      ones run alone: RUN_SERIAL)
 # The whole run stays under 30 minutes on 2 cores with a warm ccache (each step prints its time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +27,8 @@ presets=${BSVPEER_PRESETS:-asan tsan}
 unit_presets=${BSVPEER_UNIT_PRESETS:-release}
 build_presets=${BSVPEER_BUILD_PRESETS:-node dev coverage consumer-lib}
 fuzz_seconds=${BSVPEER_FUZZ_SECONDS:-5}
-export BSVPEER_CHAOS_SECONDS=${BSVPEER_CHAOS_SECONDS:-60}
+export BSVPEER_CHAOS_SECONDS=${BSVPEER_CHAOS_SECONDS:-30}
+integration_jobs=${BSVPEER_INTEGRATION_JOBS:-2}
 first_preset=${presets%% *}
 total_pass=0
 total_fail=0
@@ -43,8 +46,18 @@ count_ctest() {  # parses ctest's closing line "NN% tests passed, F tests failed
 status=0
 build_preset() {
   echo "=== $1: configure and build"
-  local t0=$SECONDS
-  if cmake --preset "$1" >/dev/null && cmake --build --preset "$1"; then
+  local t0=$SECONDS dir="build/$1"
+  local -a env=()
+  if [ "$1" = coverage ]; then
+    # GCC writes the working directory into every .gcno, so ccache keys coverage objects by the
+    # build directory and a fresh checkout would miss them all. CI only builds this preset, so
+    # it may ignore that directory (gcno_cwd), in a directory of its own: scripts/coverage.sh
+    # builds build/coverage, whose .gcno files must point at this checkout.
+    dir=build/coverage-ci
+    env=(CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:+$CCACHE_SLOPPINESS,}gcno_cwd")
+  fi
+  if env "${env[@]}" cmake --preset "$1" -B "$dir" >/dev/null &&
+    env "${env[@]}" cmake --build "$dir"; then
     echo "=== $1: built in $((SECONDS - t0)) s"
   else
     echo "=== $1: BUILD FAILED"
@@ -69,13 +82,14 @@ for preset in $presets; do
   # Under TSan the crawler runs its multi-threaded path (it is single-threaded by default).
   if [ "$preset" = tsan ]; then export CRAWL_EXTRA_ARGS=--threads=2; else unset CRAWL_EXTRA_ARGS; fi
   run_ctest "$preset" -j2 -LE integration
-  # Integration tests bind real ports and run peers; they go one at a time. Tests labelled
-  # single-pass check an artefact, not concurrency: the first sanitizer pass runs them. The
-  # package test runs after the consumer-lib preset is built, and installs that build.
+  # Integration tests bind free ports and mostly wait on peers: two at a time, the CPU-heavy
+  # ones alone (tests/integration/CMakeLists.txt). Tests labelled single-pass check an
+  # artefact, not concurrency: the first sanitizer pass runs them. The package test runs after
+  # the consumer-lib preset is built, and installs that build.
   if [ "$preset" = "$first_preset" ]; then
-    run_ctest "$preset" -L integration -E '^integration/package_consumer$'
+    run_ctest "$preset" -j"$integration_jobs" -L integration -E '^integration/package_consumer$'
   else
-    run_ctest "$preset" -L integration -LE single-pass
+    run_ctest "$preset" -j"$integration_jobs" -L integration -LE single-pass
   fi
 done
 

@@ -5,6 +5,7 @@
 // Skips (with a message) only when the dnsmasq binary is missing.
 #include "support/io_runner.hpp"
 #include "support/mesh.hpp"
+#include "support/test_paths.hpp"
 
 #include <bsvpeer/net/network.hpp>
 #include <bsvpeer/node/ares_resolver.hpp>
@@ -152,8 +153,8 @@ class Dnsmasq {
     if (!binary) return nullptr;
     for (int attempt = 0; attempt < 5; ++attempt) {
       const auto port = free_port();
-      const auto log_path = std::string(BSVPEER_BINARY_DIR) + "/it_dns_seeder-dnsmasq-" +
-                            std::to_string(port) + ".log";
+      const auto log_path =
+          bsvpeer::test::binary_dir() + "/it_dns_seeder-dnsmasq-" + std::to_string(port) + ".log";
       std::vector<std::string> args = {
           *binary,
           "--no-daemon",

@@ -147,7 +147,7 @@ TEST_CASE("an unknown-command responder sees the sender and answers on the same 
 }
 
 // More than the kernel's socket buffers take at once: the sender's direct write stops part-way
-// and its writer coroutine finishes; the receiver assembles each payload over many reads into
+// and its asynchronous write finishes; the receiver assembles each payload over many reads into
 // its thread's buffer. Every message arrives whole, unchanged and in order.
 TEST_CASE("megabyte messages both ways arrive whole and in order") {
   test::IoRunner io(2);

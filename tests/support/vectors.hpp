@@ -1,5 +1,7 @@
 #pragma once
 // Loads data/vectors/messages.json (byte-exact messages, some captured from SV Node 1.2.2).
+#include "support/test_paths.hpp"
+
 #include <bsvpeer/wire/hex.hpp>
 
 #include <nlohmann/json.hpp>
@@ -21,7 +23,7 @@ struct WireVector {
 };
 
 inline std::vector<WireVector> load_wire_vectors() {
-  const std::string path = std::string(BSVPEER_DATA_DIR) + "/vectors/messages.json";
+  const std::string path = test::data_dir() + "/vectors/messages.json";
   std::ifstream in(path);
   if (!in) throw std::runtime_error("missing test vectors: " + path);
   const auto doc = nlohmann::json::parse(in);

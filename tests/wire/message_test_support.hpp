@@ -1,6 +1,8 @@
 #pragma once
 // Helpers shared by the wire message tests: hex literals, the messages.json vectors split
 // into command + payload, and a set of messages with non-trivial values for round trips.
+#include "support/test_paths.hpp"
+
 #include <bsvpeer/wire/byte_writer.hpp>
 #include <bsvpeer/wire/hex.hpp>
 #include <bsvpeer/wire/message.hpp>
@@ -40,7 +42,7 @@ inline Hash256 counting_hash(std::uint8_t seed) {
 }
 
 inline std::string message_vectors_path() {
-  return std::string(BSVPEER_DATA_DIR) + "/vectors/messages.json";
+  return bsvpeer::test::data_dir() + "/vectors/messages.json";
 }
 
 // Throws (which fails the calling test case) when the file is missing or not JSON.
