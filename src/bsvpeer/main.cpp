@@ -238,16 +238,25 @@ int main(int argc, char** argv) {
     for (const auto& ep : metrics_server->local_endpoints())
       log->info("metrics on http://{}/metrics", endpoint_text(ep));
   }
+  // The node events the program logs itself (discovery, unbans), read every 200 ms on this
+  // thread: a thread waiting for them would be woken by every connection's events for nothing.
   auto events = manager->subscribe(node::EventFilter::control);
-  std::atomic<bool> events_done{false};
-  std::thread event_logger([&] {
-    while (!events_done.load()) {
-      auto batch = events->wait(std::chrono::milliseconds(200));
-      if (batch.lost > 0) log->warn("event log fell behind: {} events not logged", batch.lost);
-      for (const auto& e : batch.events)
-        log_node_event(*log, e);
-    }
-  });
+  const auto log_events = [&] {
+    auto batch = events->poll();
+    if (batch.lost > 0) log->warn("event log fell behind: {} events not logged", batch.lost);
+    for (const auto& e : batch.events)
+      log_node_event(*log, e);
+  };
+  asio::steady_timer event_log_timer(ioc);
+  std::function<void()> poll_events = [&] {
+    event_log_timer.expires_after(std::chrono::milliseconds(200));
+    event_log_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      log_events();
+      poll_events();
+    });
+  };
+  poll_events();
   manager->start();
 
   // The JSON-RPC server, when on; stopped (cookie removed) when the shutdown starts.
@@ -347,8 +356,6 @@ int main(int argc, char** argv) {
       if (options.rpc.required) {
         log->error("{}", *error);
         // Nothing ran yet (the io_context starts below): no peer to close, no store changed.
-        events_done = true;
-        event_logger.join();
         return 1;
       }
       // The defaults only: another node on this host may hold the port.
@@ -378,10 +385,7 @@ int main(int argc, char** argv) {
   connection_contexts->stop();
   connection_contexts->join();
   if (rpc) rpc->stop();
-  events_done = true;
-  event_logger.join();
-  for (const auto& e : events->poll().events)
-    log_node_event(*log, e);
+  log_events();
   // A supervisor may send its TERM twice (GNU timeout signals the child, then the group);
   // once the signal_set is gone the default action would turn a clean stop into exit 143.
   // Only this thread is left: block, drop asio's handlers, then ignore (discards pending ones).

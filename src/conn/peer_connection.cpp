@@ -398,6 +398,9 @@ asio::awaitable<void> PeerConnection::session() {
   core_->start(Clock::now(), actions_);
   // One coroutine per connection: the reader. Timers and the writes the socket did not take at
   // once are plain handlers (a coroutine each cost a frame and a `||` group per connection).
+  // Armed at the core's first deadline before the wait: a wait on the timer's old expiry
+  // would complete at once, and moving it would cost the reactor another timer update.
+  rearm_timer();
   wait_core_timer();
   execute_actions();
   co_await read_loop();

@@ -21,6 +21,20 @@ bool manager_acts_on(const wire::Message& m) {
          std::holds_alternative<wire::Inv>(m);
 }
 
+// Events on_connection_event() acts on; the rest (a handshake starting, a connection becoming
+// connected, refused sends) would cost a hand-off to the Manager's thread each for nothing.
+bool manager_acts_on(const conn::ConnectionEvent& e) {
+  if (const auto* s = std::get_if<conn::StateChanged>(&e.body)) {
+    return s->to == conn::PeerState::disconnected || s->to == conn::PeerState::failed ||
+           s->to == conn::PeerState::rejected;
+  }
+  return std::holds_alternative<conn::HandshakeDone>(e.body) ||
+         std::holds_alternative<conn::MessageReceived>(e.body) ||
+         std::holds_alternative<conn::BanRequested>(e.body) ||
+         std::holds_alternative<conn::Misbehaviour>(e.body) ||
+         std::holds_alternative<conn::RestartScheduled>(e.body);
+}
+
 }  // namespace
 
 conn::EventHandler Manager::Impl::event_handler() {
@@ -35,8 +49,9 @@ conn::EventHandler Manager::Impl::event_handler() {
       };
   return [weak, observer = std::move(observer)](const conn::ConnectionEvent& e) {
     if (observer) observer(e);
-    // Streamed chunks point into the connection's buffer: not forwarded across strands.
-    if (std::holds_alternative<conn::PayloadChunk>(e.body)) return;
+    // Streamed chunks (they point into the connection's buffer) are among the events not
+    // forwarded across strands.
+    if (!manager_acts_on(e)) return;
     auto self = weak.lock();
     if (!self) return;
     // Keep-alive and other traffic the Manager does not act on crosses to its strand only
