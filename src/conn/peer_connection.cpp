@@ -42,16 +42,14 @@ bool is_failure(DisconnectReason r) {
 }  // namespace detail
 
 namespace {
-// The policy as the core takes it: our protoconf announces what we accept.
-bool protoconf_matches_limits(const ConnectionConfig& config) {
-  return config.policy.our_protoconf.max_recv_payload_length ==
-         static_cast<std::uint32_t>(config.receive_limits.max_recv_payload);
+// Our protoconf announces what we accept.
+std::uint32_t announced_receive_limit(const ConnectionConfig& config) {
+  return static_cast<std::uint32_t>(config.receive_limits.max_recv_payload);
 }
 }  // namespace
 
 PeerConnection::SharedConfig PeerConnection::share(ConnectionConfig config) {
-  config.policy.our_protoconf.max_recv_payload_length =
-      static_cast<std::uint32_t>(config.receive_limits.max_recv_payload);
+  config.policy.our_protoconf.max_recv_payload_length = announced_receive_limit(config);
   return std::make_shared<const ConnectionConfig>(std::move(config));
 }
 
@@ -124,13 +122,13 @@ PeerConnection::PeerConnection(Private, asio::any_io_executor strand, tcp::socke
 }
 
 void PeerConnection::set_session_policy() {
-  if (protoconf_matches_limits(*config_)) {
+  // A config made by share() already announces its limit: the core shares its policy.
+  if (config_->policy.our_protoconf.max_recv_payload_length == announced_receive_limit(*config_)) {
     session_policy_ = std::shared_ptr<const ConnectionPolicy>(config_, &config_->policy);
     return;
   }
   auto policy = std::make_shared<ConnectionPolicy>(config_->policy);
-  policy->our_protoconf.max_recv_payload_length =
-      static_cast<std::uint32_t>(config_->receive_limits.max_recv_payload);
+  policy->our_protoconf.max_recv_payload_length = announced_receive_limit(*config_);
   session_policy_ = std::move(policy);
 }
 

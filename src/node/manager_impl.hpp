@@ -85,7 +85,6 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
     // An outbound closed because the peer's own connection to us won: not a failure.
     bool duplicate = false;
     bool handshaked = false;
-    bool whitelisted = false;
     bool getaddr_answered = false;
     wire::Version version;
     std::int64_t connected_since = 0;

@@ -82,7 +82,6 @@ void Manager::Impl::on_accept(tcp::socket socket) {
   live.kind = SlotKind::inbound;
   live.ip = ip;
   live.same_host = same_host;
-  live.whitelisted = facts.whitelisted;
   connections.emplace(id, std::move(live));
   // Its dial won: the peer refuses ours or will drop it, so we close ours first. Not when it
   // is only handshaked politely for lack of a slot: then ours is all there will be.

@@ -45,7 +45,7 @@ Manager::Impl::PeerSnapshot Manager::Impl::snapshot_of(const Live& live) {
   info.identity = live.connection->identity();
   info.state = live.connection->state();
   info.manual = live.kind == SlotKind::manual;
-  info.whitelisted = live.whitelisted;
+  info.whitelisted = live.role.whitelisted;
   info.user_agent = live.version.user_agent;
   info.version = live.version.version;
   info.services = live.version.services;
