@@ -36,13 +36,14 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 BSVPEER_PID=""
-# start_bsvpeer LOG ARGS...: bsvpeer in the background (own fresh datadir), trace log to LOG.
+# start_bsvpeer LOG ARGS...: bsvpeer in the background (own fresh datadir), trace log to LOG;
+# -noserver: no JSON-RPC on the default port 18332, which other tests' nodes may hold.
 start_bsvpeer() {
   local log=$1
   shift
   local datadir
   datadir=$(mktemp -d "$WORK/datadir.XXXXXX")
-  timeout -s TERM 60 "$BSVPEER" -datadir="$datadir" -debug=trace -pinginterval=1 "$@" >"$log" 2>&1 &
+  timeout -s TERM 60 "$BSVPEER" -datadir="$datadir" -noserver -debug=trace -pinginterval=1 "$@" >"$log" 2>&1 &
   BSVPEER_PID=$!
   track_pid "$BSVPEER_PID"
 }

@@ -52,13 +52,22 @@ node_cleanup() {
 # LOG[NAME] (a new file each start), PORT[NAME] (start_listening). NODE_ARGS: options the script
 # gives every node, before the call's own.
 NODE_ARGS=()
-# start NAME ARGS...: bsvpeer with -datadir=$WORK/NAME in the background.
+# start NAME ARGS...: bsvpeer with -datadir=$WORK/NAME in the background. Its JSON-RPC server
+# gets a free -rpcport (the default, 18332, would collide with tests running at the same time)
+# unless NODE_ARGS or ARGS already give -rpcport=, -noserver, -server=0 or -server=false.
 start() {
   local name=$1
   shift
+  local arg rpc=()
+  rpc=(-rpcport="$(random_port)")
+  for arg in "${NODE_ARGS[@]}" "$@"; do
+    case $arg in
+      -rpcport=* | -noserver | -server=0 | -server=false) rpc=() ;;
+    esac
+  done
   RUNS=$((RUNS + 1))
   LOG[$name]="$WORK/$name.$RUNS.log"
-  "$BSVPEER" -datadir="$WORK/$name" "${NODE_ARGS[@]}" "$@" >"${LOG[$name]}" 2>&1 &
+  "$BSVPEER" -datadir="$WORK/$name" "${NODE_ARGS[@]}" "$@" "${rpc[@]}" >"${LOG[$name]}" 2>&1 &
   PID[$name]=$!
   track_pid "${PID[$name]}"
 }

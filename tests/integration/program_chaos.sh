@@ -82,11 +82,14 @@ echo "chaos: $N nodes on ${IP[0]}..${IP[N - 1]}:$PORT for ${CHAOS_SECONDS}s, see
 
 # write_config I TARGET MAX: node I's config file (read at start and on SIGHUP).
 write_config() {
-  local i=$1 target=$2 max=$3 next=$(((i + 1) % N))
+  local i=$1 target=$2 max=$3 next
+  next=$(((i + 1) % N))  # after the local i: one `local` expands all its words first
   mkdir -p "$WORK/node$i"
   cat >"$WORK/node$i/bsvpeer.conf.new" <<EOF
 # node $i of the chaos mesh
 regtest=1
+# No JSON-RPC: all nodes would race for the default port 18332 (one wins, the rest log errors).
+server=0
 [regtest]
 bind=${IP[i]}:$PORT
 outboundbind=${IP[i]}

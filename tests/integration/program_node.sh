@@ -117,7 +117,9 @@ echo "  ok   B restarted: store loaded with A's record, connected again"
 # ------------------------------------------------------------- b: one process per datadir
 echo "== b: a second bsvpeer on B's datadir"
 rc=0
-timeout 30 "$BSVPEER" -regtest -datadir="$WORK/b" -nolisten -nodnsseed >"$WORK/second.log" 2>&1 || rc=$?
+# Its own free -rpcport: should it get past the lock, it must not take the default RPC port.
+timeout 30 "$BSVPEER" -regtest -datadir="$WORK/b" -nolisten -nodnsseed -rpcport="$(random_port)" \
+  >"$WORK/second.log" 2>&1 || rc=$?
 no_sanitizer_report "$WORK/second.log"
 [[ $rc -eq 1 ]] || { cat "$WORK/second.log"; fail "second process on B's datadir: exit $rc, expected 1"; }
 grep -q "cannot lock .*/b/regtest/\.lock: bsvpeer is probably already running there" "$WORK/second.log" ||
