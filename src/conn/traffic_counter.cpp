@@ -10,27 +10,27 @@ std::string_view TrafficCounter::Entry::name() const {
 }
 
 void TrafficCounter::add_sent(std::string_view command, std::uint64_t bytes) {
-  add(Direction::sent, command, bytes);
+  add(Flow::sent, command, bytes);
 }
 
 void TrafficCounter::add_received(std::string_view command, std::uint64_t bytes) {
-  add(Direction::received, command, bytes);
+  add(Flow::received, command, bytes);
 }
 
-void TrafficCounter::add(Direction direction, std::string_view command, std::uint64_t bytes) {
+void TrafficCounter::add(Flow flow, std::string_view command, std::uint64_t bytes) {
   // Longer than the wire's field cannot come from a frame; counted as other, never cut short
   // into another command's name.
   if (command.size() > kCommandSize) command = MessageStats::kOtherCommand;
   auto it = std::find_if(entries_.begin(), entries_.end(),
                          [command](const Entry& e) { return e.name() == command; });
-  auto& distinct = direction == Direction::sent ? distinct_sent_ : distinct_received_;
-  const auto counted = [direction](const Entry& e) {
-    return (direction == Direction::sent ? e.sent : e.received).messages != 0;
+  auto& distinct = flow == Flow::sent ? distinct_sent_ : distinct_received_;
+  const auto counted = [flow](const Entry& e) {
+    return (flow == Flow::sent ? e.sent : e.received).messages != 0;
   };
   if (it == entries_.end() || !counted(*it)) {
     if (distinct >= MessageStats::kMaxCommands && command != MessageStats::kOtherCommand) {
       // The bound of MessageStats: a peer choosing new commands cannot grow this.
-      return add(direction, MessageStats::kOtherCommand, bytes);
+      return add(flow, MessageStats::kOtherCommand, bytes);
     }
     ++distinct;
     if (it == entries_.end()) {
@@ -40,7 +40,7 @@ void TrafficCounter::add(Direction direction, std::string_view command, std::uin
       it = entries_.insert(entries_.end(), e);
     }
   }
-  auto& t = direction == Direction::sent ? it->sent : it->received;
+  auto& t = flow == Flow::sent ? it->sent : it->received;
   t.messages += 1;
   t.bytes += bytes;
 }

@@ -301,10 +301,14 @@ void Manager::Impl::evaluate_health() {
     }
   }
   if (stopping) return;
-  if (auto at = health.next_deadline()) {
+  // Re-armed only when the deadline moves (this runs on every connection's handshake and end).
+  if (auto at = health.next_deadline(); at && at != health_timer_at) {
+    health_timer_at = at;
     health_timer.expires_at(*at);
     health_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-      if (!ec) self->evaluate_health();
+      if (ec) return;
+      self->health_timer_at.reset();
+      self->evaluate_health();
     });
   }
 }

@@ -2,15 +2,19 @@
 // address), ends (failures, deferred failures, slots); messages go on to manager_gossip.cpp.
 #include "manager_impl.hpp"
 
+#include <bsvpeer/net/address_text.hpp>
 #include <bsvpeer/node/duplicate_rule.hpp>
 #include <bsvpeer/node/inbound_address.hpp>
 
 #include <boost/asio/post.hpp>
 #include <fmt/ostream.h>
 
+#include <algorithm>
+
 namespace bsvpeer::node {
 
 namespace asio = boost::asio;
+using net::ip_text;
 
 namespace {
 
@@ -155,7 +159,13 @@ void Manager::Impl::on_connection_end(Connections::iterator it, const conn::Peer
     }
   }
   seeds.ended(peer.id);
-  const bool inbound_gone = live.kind == SlotKind::inbound && live.slot && !live.same_host;
+  const bool was_inbound = live.kind == SlotKind::inbound;
+  // A manual peer is not dialled while it is connected to us inbound: now it may be.
+  const bool manual_peer_gone =
+      was_inbound && live.slot && !live.same_host &&
+      std::any_of(manual.begin(), manual.end(),
+                  [&](const tcp::endpoint& ep) { return ip_text(ep.address()) == live.ip; });
+  const std::size_t outbound_room = slots.available(SlotKind::outbound);
   {
     // Folded in under the lock that peers' copies are read under, so traffic_totals() never
     // counts this connection twice or not at all.
@@ -170,8 +180,12 @@ void Manager::Impl::on_connection_end(Connections::iterator it, const conn::Peer
   update_counts(peer.id);
   evaluate_health();
   if (stopping) return;
-  // A manual peer is not dialled while it is connected to us inbound: now it may be.
-  request_refill(inbound_gone);
+  // Otherwise an inbound's end changes what we dial only when its slot was what kept an
+  // outbound one from opening; the refill timer (schedule_refill) covers the rest. Refilling on
+  // every inbound's end would copy the store and walk every connection per event.
+  if (!was_inbound || manual_peer_gone || slots.available(SlotKind::outbound) > outbound_room) {
+    request_refill(manual_peer_gone);
+  }
 }
 
 }  // namespace bsvpeer::node

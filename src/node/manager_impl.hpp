@@ -211,6 +211,8 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
   bool stopping = false;
   bool refill_pending = false;
   bool refill_manual = false;
+  bool refill_timer_armed = false;                 // schedule_refill's wait is pending
+  std::optional<conn::TimePoint> health_timer_at;  // health_timer's pending deadline
   bool shutdown_finished = false;
   conn::TimePoint shutdown_deadline{};
   std::vector<std::function<void()>> shutdown_waiters;

@@ -103,8 +103,13 @@ void Manager::Impl::schedule_seed_timer() {
 void Manager::Impl::schedule_refill() {
   if (stopping || config.mode != OutboundMode::normal) return;
   if (slots.available(SlotKind::outbound) == 0) return;
+  // One wait at a time: re-arming it on every refill would cost a cancelled wait and a
+  // timerfd_settime per event, and a steady stream of events would keep pushing it back.
+  if (refill_timer_armed) return;
+  refill_timer_armed = true;
   fill_timer.expires_after(std::chrono::seconds(1));
   fill_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    self->refill_timer_armed = false;
     if (!ec) self->fill_outbound();
   });
 }

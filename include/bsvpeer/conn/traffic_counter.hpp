@@ -26,8 +26,8 @@ class TrafficCounter {
     CommandTraffic sent, received;
     std::string_view name() const;
   };
-  enum class Direction { sent, received };
-  void add(Direction direction, std::string_view command, std::uint64_t bytes);
+  enum class Flow { sent, received };  // not conn::Direction: a message's way, not the link's
+  void add(Flow flow, std::string_view command, std::uint64_t bytes);
 
   std::vector<Entry> entries_;
   std::uint32_t distinct_sent_ = 0;
