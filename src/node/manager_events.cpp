@@ -20,14 +20,14 @@ namespace {
 
 // Messages the Manager itself handles (gossip, inventory dedupe); the rest only matter to
 // message subscribers.
-bool manager_acts_on(const wire::Message& m) {
+bool manager_handles_message(const wire::Message& m) {
   return std::holds_alternative<wire::Addr>(m) || std::holds_alternative<wire::GetAddr>(m) ||
          std::holds_alternative<wire::Inv>(m);
 }
 
 // Events on_connection_event() acts on; the rest (a handshake starting, a connection becoming
 // connected, refused sends) would cost a hand-off to the Manager's thread each for nothing.
-bool manager_acts_on(const conn::ConnectionEvent& e) {
+bool manager_handles_event(const conn::ConnectionEvent& e) {
   if (const auto* s = std::get_if<conn::StateChanged>(&e.body)) {
     return s->to == conn::PeerState::disconnected || s->to == conn::PeerState::failed ||
            s->to == conn::PeerState::rejected;
@@ -55,13 +55,13 @@ conn::EventHandler Manager::Impl::event_handler() {
     if (observer) observer(e);
     // Streamed chunks (they point into the connection's buffer) are among the events not
     // forwarded across strands.
-    if (!manager_acts_on(e)) return;
+    if (!manager_handles_event(e)) return;
     auto self = weak.lock();
     if (!self) return;
     // Keep-alive and other traffic the Manager does not act on crosses to its strand only
     // when someone subscribed to messages (at 10,000 peers, pings alone are 4,000 posts/s).
     if (const auto* m = std::get_if<conn::MessageReceived>(&e.body)) {
-      if (!manager_acts_on(m->message) && !self->hub.wants_messages()) return;
+      if (!manager_handles_message(m->message) && !self->hub.wants_messages()) return;
     }
     asio::post(self->strand, [self, e] { self->on_connection_event(e); });
   };
