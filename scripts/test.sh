@@ -111,29 +111,20 @@ build_coverage() {
   fi
 }
 
-run_ctest() {  # preset, then ctest's selection arguments
-  local preset=$1 log t0=$SECONDS name
-  shift
-  log=$(mktemp)
-  ctest --preset "$preset" "$@" 2>&1 | tee "$log" || true
-  count_ctest "$log"
-  for name in $(failed_in "$log"); do failed_tests+=("$preset: $name"); done
-  rm -f "$log"
-  echo "=== $preset: ctest $* took $((SECONDS - t0)) s"
-}
-
-# run_integration preset, ctest arguments: like run_ctest, then the tests that failed run once more,
-# alone. A test that passes then is still listed, as FLAKY, in the summary; a second failure
-# counts. Integration tests run real processes on a loaded 2-core machine; a timing flake must be
-# seen and fixed, but it should not hide the rest of the run's verdict.
-run_integration() {
-  local preset=$1 log t0=$SECONDS name first
+# run_ctest [--rerun] preset, then ctest's selection arguments. With --rerun (integration tests),
+# the tests that failed run once more, alone: one that passes then is still listed, as FLAKY, in
+# the summary; a second failure counts. Integration tests run real processes on a loaded 2-core
+# machine; a timing flake must be seen and fixed, but it should not hide the run's verdict.
+run_ctest() {
+  local rerun=false log t0=$SECONDS name first
+  [ "$1" = --rerun ] && { rerun=true; shift; }
+  local preset=$1
   shift
   log=$(mktemp)
   ctest --preset "$preset" "$@" 2>&1 | tee "$log" || true
   count_ctest "$log"
   first=$(failed_in "$log")
-  if [ -n "$first" ]; then
+  if [ -n "$first" ] && $rerun; then
     echo "=== $preset: once more, alone: $(tr '\n' ' ' <<< "$first")"
     ctest --preset "$preset" --rerun-failed 2>&1 | tee "$log" || true
     for name in $first; do
@@ -144,6 +135,8 @@ run_integration() {
         total_fail=$((total_fail - 1)); total_pass=$((total_pass + 1))
       fi
     done
+  else
+    for name in $first; do failed_tests+=("$preset: $name"); done
   fi
   rm -f "$log"
   echo "=== $preset: ctest $* took $((SECONDS - t0)) s"
@@ -160,9 +153,9 @@ for preset in $presets; do
   # artefact, not concurrency: the first sanitizer pass runs them. The package test runs after
   # the consumer-lib preset is built, and installs that build.
   if [ "$preset" = "$first_preset" ]; then
-    run_integration "$preset" -j"$integration_jobs" -L integration -E '^integration/package_consumer$'
+    run_ctest --rerun "$preset" -j"$integration_jobs" -L integration -E '^integration/package_consumer$'
   else
-    run_integration "$preset" -j"$integration_jobs" -L integration -LE single-pass
+    run_ctest --rerun "$preset" -j"$integration_jobs" -L integration -LE single-pass
   fi
 done
 
