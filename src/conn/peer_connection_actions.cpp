@@ -8,6 +8,16 @@ namespace bsvpeer::conn {
 namespace asio = boost::asio;
 using namespace detail;
 
+namespace {
+// A peer's routine lines (handshake done, an orderly close): info for the peers we dial, debug
+// for inbound ones, as bitcoind and SV Node keep inbound peers' comings and goings under
+// -debug=net. A node taking thousands of inbound connects would otherwise write two lines per
+// connect (a fifth of a churned handshake's CPU) and let a connect flood fill its log.
+spdlog::level::level_enum routine_level(Direction direction) {
+  return direction == Direction::outbound ? spdlog::level::info : spdlog::level::debug;
+}
+}  // namespace
+
 void PeerConnection::execute_actions() {
   if (!core_) return;
   // Executing an action may not add actions (the core is not called from here), so a plain
@@ -33,7 +43,7 @@ void PeerConnection::execute_actions() {
                 our_nonce_ = 0;
               }
               decoder_->set_allow_extended(a.peer_version.version >= net::kExtendedPayloadVersion);
-              log(spdlog::level::info,
+              log(routine_level(identity_.direction),
                   "handshake done: version {} services {:#x} user agent '{}' height {}",
                   a.peer_version.version, a.peer_version.services, a.peer_version.user_agent,
                   a.peer_version.start_height);
@@ -139,7 +149,7 @@ void PeerConnection::stop(DisconnectReason reason, std::string detail, bool flus
     const bool failed_to_connect = reason == DisconnectReason::connect_failed ||
                                    reason == DisconnectReason::connect_timeout ||
                                    reason == DisconnectReason::handshake_timeout;
-    log((is_failure(reason) || ours) && !failed_to_connect ? spdlog::level::info
+    log((is_failure(reason) || ours) && !failed_to_connect ? routine_level(identity_.direction)
                                                            : spdlog::level::warn,
         "closing: {} ({})", to_string(reason), stop_detail_);
   }

@@ -57,7 +57,7 @@ start_a
   -pinginterval=1 >"$WORK/b.log" 2>&1 &
 PID_B=$!
 track_pid "$PID_B"
-wait_for "$WORK/a.log" "\[${IP_B//./\\.}:[0-9]+ in #[0-9]+\] handshake done" 20 "$PID_A" ||
+wait_for "$WORK/b.log" "\[${IP_A//./\\.}:$PORT_A out #[0-9]+\] handshake done" 20 "$PID_B" ||
   { show_file A "$WORK/a.log"; show_file B "$WORK/b.log"; fail "B did not handshake with A"; }
 URL="http://$IP_A:$MPORT/metrics"
 
