@@ -92,6 +92,14 @@ std::shared_ptr<PeerConnection> PeerConnection::inbound(tcp::socket socket, Shar
                                                         std::uint64_t id) {
   boost::system::error_code ec;
   auto remote = socket.remote_endpoint(ec);
+  return inbound(std::move(socket), remote, std::move(config), std::move(on_event),
+                 std::move(nonces), id);
+}
+
+std::shared_ptr<PeerConnection> PeerConnection::inbound(tcp::socket socket, tcp::endpoint remote,
+                                                        SharedConfig config, EventHandler on_event,
+                                                        std::shared_ptr<NonceRegistry> nonces,
+                                                        std::uint64_t id) {
   asio::any_io_executor strand = socket.get_executor();
   return std::make_shared<PeerConnection>(
       Private{}, strand, std::move(socket), PeerIdentity{id, remote, Direction::inbound},

@@ -279,7 +279,8 @@ void PeerConnection::handle_frame() {
 void PeerConnection::discard_unread() {
   if (!socket_.is_open()) return;
   boost::system::error_code ec;
-  socket_.non_blocking(true, ec);
+  // session() made it non-blocking already (asio remembers, so asking costs no system call).
+  if (!socket_.non_blocking()) socket_.non_blocking(true, ec);
   std::array<char, 4096> scratch;
   for (int i = 0; i < 64 && !ec; ++i) {
     if (socket_.read_some(asio::buffer(scratch), ec) == 0) break;

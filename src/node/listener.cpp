@@ -79,7 +79,8 @@ asio::awaitable<void> Listener::run() {
       // connection needs no move between executors.
       tcp::socket socket(socket_executor_ ? socket_executor_()
                                           : asio::any_io_executor(asio::make_strand(io_)));
-      auto [ec] = co_await acceptor_.async_accept(socket, token);
+      tcp::endpoint remote;
+      auto [ec] = co_await acceptor_.async_accept(socket, remote, token);
       if (stopped_) break;
       if (ec) {
         // EMFILE and friends: back off briefly instead of spinning; the listener stays up.
@@ -88,7 +89,13 @@ asio::awaitable<void> Listener::run() {
         co_await retry_timer_.async_wait(token);
         continue;
       }
-      on_accept_(std::move(socket));
+      tcp::endpoint local = bound;
+      if (bound.address().is_unspecified()) {
+        boost::system::error_code local_ec;
+        local = socket.local_endpoint(local_ec);
+        if (local_ec) continue;  // already reset by the peer: nothing to admit
+      }
+      on_accept_(std::move(socket), remote, local);
     }
     if (on_status_) on_status_(false, bound, "stopped");
   }

@@ -103,9 +103,10 @@ void Manager::Impl::start_listeners() {
     auto self = shared_from_this();
     auto listener = std::make_shared<Listener>(
         io, ep,
-        [self](tcp::socket s) {
-          asio::post(self->strand,
-                     [self, s = std::move(s)]() mutable { self->on_accept(std::move(s)); });
+        [self](tcp::socket s, const tcp::endpoint& remote, const tcp::endpoint& local) {
+          asio::post(self->strand, [self, s = std::move(s), remote, local]() mutable {
+            self->on_accept(std::move(s), remote, local);
+          });
         },
         [self](bool up, const tcp::endpoint& bound, const std::string& why) {
           asio::post(self->strand, [self, up, bound, why] {

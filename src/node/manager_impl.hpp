@@ -132,7 +132,7 @@ struct Manager::Impl : std::enable_shared_from_this<Manager::Impl> {
                       const std::string& detail, bool was_connected);
 
   // manager_inbound.cpp
-  void on_accept(tcp::socket socket);
+  void on_accept(tcp::socket socket, const tcp::endpoint& remote, const tcp::endpoint& local);
   bool connected_inbound(const std::string& ip) const;
   bool own_address(const std::string& ip) const;
   std::vector<tcp::endpoint> local_listen_endpoints() const;

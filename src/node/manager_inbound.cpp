@@ -14,10 +14,9 @@ using net::ip_text;
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-void Manager::Impl::on_accept(tcp::socket socket) {
-  boost::system::error_code ec;
-  const auto remote = socket.remote_endpoint(ec);
-  if (ec || stopping) return;
+void Manager::Impl::on_accept(tcp::socket socket, const tcp::endpoint& remote,
+                              const tcp::endpoint& local) {
+  if (stopping) return;
   const std::string ip = ip_text(remote.address());
   auto refuse = [&](const std::string& why) {
     log->info("refused inbound {}: {}", endpoint_text(remote), why);
@@ -42,9 +41,7 @@ void Manager::Impl::on_accept(tcp::socket socket) {
   // listening port, which an inbound does not show (its port is ephemeral and SV's version
   // leaves addr_from empty): such an inbound is never a duplicate, and dials to our address
   // stand on their endpoint alone.
-  boost::system::error_code local_ec;
-  const auto local = socket.local_endpoint(local_ec);
-  const bool same_host = !local_ec && ip_text(local.address()) == ip;
+  const bool same_host = ip_text(local.address()) == ip;
   std::vector<std::uint64_t> our_dials;
   if (!same_host) {
     std::vector<tcp::endpoint> dialled;
@@ -73,7 +70,7 @@ void Manager::Impl::on_accept(tcp::socket socket) {
     role.reject_after_handshake = true;
   }
   const std::uint64_t id = next_id++;
-  auto c = conn::PeerConnection::inbound(std::move(socket), connection_config(role),
+  auto c = conn::PeerConnection::inbound(std::move(socket), remote, connection_config(role),
                                          event_handler(), nonces, id);
   Live live;
   live.connection = c;

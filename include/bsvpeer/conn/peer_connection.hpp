@@ -77,6 +77,11 @@ class PeerConnection : public std::enable_shared_from_this<PeerConnection> {
                                                  EventHandler on_event,
                                                  std::shared_ptr<NonceRegistry> nonces,
                                                  std::uint64_t id);
+  // The same, with the peer's endpoint as accept() reported it (saves a getpeername).
+  static std::shared_ptr<PeerConnection> inbound(tcp::socket socket, tcp::endpoint remote,
+                                                 SharedConfig config, EventHandler on_event,
+                                                 std::shared_ptr<NonceRegistry> nonces,
+                                                 std::uint64_t id);
 
   ~PeerConnection();
   PeerConnection(const PeerConnection&) = delete;

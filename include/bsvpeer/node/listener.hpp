@@ -18,7 +18,11 @@ namespace bsvpeer::node {
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   using tcp = boost::asio::ip::tcp;
-  using AcceptHandler = std::function<void(tcp::socket)>;
+  // The accepted socket and its two ends as accept() gave them: the remote from accept() itself,
+  // the local from the bound address (a wildcard bind asks the socket), so an accept costs no
+  // getpeername and, bound to one address, no getsockname.
+  using AcceptHandler = std::function<void(tcp::socket socket, const tcp::endpoint& remote,
+                                           const tcp::endpoint& local)>;
   // up = true when listening (endpoint is the bound one), false when down, with the reason.
   using StatusHandler =
       std::function<void(bool up, const tcp::endpoint& endpoint, const std::string& why)>;
