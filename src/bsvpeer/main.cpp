@@ -217,9 +217,12 @@ int main(int argc, char** argv) {
   // This thread runs the node's control (the Manager, RPC, metrics, signals); the connections
   // run on -iothreads contexts of one thread each (node::IoContextPool). The pool is made
   // first so it is destroyed last: the connections' sockets belong to its contexts.
+  // By default one core is left to this thread: every inbound connect is accepted and admitted
+  // here, and a connection thread per core as well made the handshake tail 1.3-1.7x longer on
+  // 2 cores (benches/README.md, slice 6).
   const unsigned threads = options.io_threads > 0
                                ? options.io_threads
-                               : std::max(2u, std::thread::hardware_concurrency());
+                               : std::max(2u, std::thread::hardware_concurrency()) - 1;
   auto connection_contexts = std::make_shared<node::IoContextPool>(threads);
   asio::io_context ioc(1);
   auto work = asio::make_work_guard(ioc);

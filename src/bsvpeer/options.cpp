@@ -169,8 +169,8 @@ po::options_description describe(RawOptions& r, Options& o) {
       ("pinginterval", po::value(&r.ping_interval_s), "seconds between our pings")         //
       ("p2phandshaketimeout", po::value(&r.handshake_timeout_s), "handshake timeout (s)")  //
       ("iothreads", po::value(&r.io_threads),
-       "threads carrying the connections, each with its own share of them (default 0: max(2, "
-       "CPU cores)); the main thread runs the rest")  //
+       "threads carrying the connections, each with its own share of them (default 0: CPU "
+       "cores - 1, at least 1); the main thread runs the rest")  //
       ("debug", po::value(&r.log_level)->implicit_value("debug"),
        "log level: trace, debug, info, warn, error")  //
       ("debuglogfile", po::value(&r.debug_log_file),

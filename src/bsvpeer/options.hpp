@@ -35,7 +35,7 @@ struct Options {
   bool shrink_debug_file = false;
   // Where /metrics listens (-metricsbind, -metrics); empty: off.
   std::vector<boost::asio::ip::tcp::endpoint> metrics_bind;
-  // Threads running the network (every connection and the Manager); 0: max(2, cores).
+  // Threads carrying the connections (the main thread runs the Manager); 0: cores - 1, at least 1.
   unsigned io_threads = 0;
   // JSON-RPC (-server, -rpc*).
   RpcOptions rpc;

@@ -257,7 +257,7 @@ TEST_CASE("values out of range are refused with the option's name and limits") {
         1);
   CHECK(ok(parse({"-regtest", "-bantime=1"})).manager.connection.policy.ban_duration ==
         std::chrono::seconds(1));
-  CHECK(ok(parse({"-regtest"})).io_threads == 0);  // 0: max(2, cores), chosen by main
+  CHECK(ok(parse({"-regtest"})).io_threads == 0);  // 0: cores - 1 (at least 1), chosen by main
   CHECK(ok(parse({"-regtest", "-iothreads=1"})).io_threads == 1);
 }
 
