@@ -6,6 +6,7 @@
 
 #include <bsvpeer/log/null_logger.hpp>
 #include <bsvpeer/net/address_text.hpp>
+#include <bsvpeer/wire/sha256.hpp>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -353,6 +354,10 @@ std::shared_ptr<Manager> Manager::create(asio::any_io_executor executor, Manager
                                          std::shared_ptr<peer::PeerStore> store,
                                          std::shared_ptr<IoContextPool> connection_contexts) {
   if (auto e = manager_config_error(config)) throw std::invalid_argument(*e);
+  // OpenSSL's digest set up now, once, rather than by the first peer's first frame: its setup
+  // maps ~2 MB of libcrypto, which would count against the first connections' memory and
+  // latency. A broken OpenSSL also shows here, at start.
+  (void)wire::checksum({});
   return std::shared_ptr<Manager>(
       new Manager(std::move(executor), std::move(config), std::move(connection_contexts),
                   store ? std::move(store) : std::make_shared<peer::PeerStore>()));
