@@ -252,15 +252,15 @@ def establish_cpu(s):
 figure(f"establish_{held}_held_cpu_s", "s", *side_values(establish_cpu), "<= 2x",
        lambda o: o["ratio"] is not None and o["ratio"] <= 2)
 
+def cpu_between(a, b):  # µs of target CPU per handshake between two progress marks
+    return (b["target_cpu_sched_s"] - a["target_cpu_sched_s"]) * 1e6 / (b["completed"] - a["completed"])
 def per_handshake(s, which):
     p = big(s)["progress"]
     k = max(1, (len(p) - 1) // 5)  # a fifth of the marks: 2 blocks of 1,000 at 10,000
-    a, b = (p[0], p[k]) if which == "first" else (p[-1 - k], p[-1])
-    return (b["target_cpu_sched_s"] - a["target_cpu_sched_s"]) * 1e6 / (b["completed"] - a["completed"])
+    return cpu_between(p[0], p[k]) if which == "first" else cpu_between(p[-1 - k], p[-1])
 def per_block(s):
     p = big(s)["progress"]
-    return [round((b["target_cpu_sched_s"] - a["target_cpu_sched_s"]) * 1e6 /
-                  (b["completed"] - a["completed"]), 1) for a, b in zip(p, p[1:])]
+    return [round(cpu_between(a, b), 1) for a, b in zip(p, p[1:])]
 first = side_values(lambda s: per_handshake(s, "first"))
 last = side_values(lambda s: per_handshake(s, "last"))
 blocks = side_values(per_block)

@@ -41,7 +41,9 @@ void Manager::Impl::on_accept(tcp::socket socket, const tcp::endpoint& remote,
   // listening port, which an inbound does not show (its port is ephemeral and SV's version
   // leaves addr_from empty): such an inbound is never a duplicate, and dials to our address
   // stand on their endpoint alone.
-  const bool same_host = ip_text(local.address()) == ip;
+  // Both ends come from one socket, so they share a family (both v4-mapped on a dual-stack
+  // listener): the addresses compare as they are, no text needed.
+  const bool same_host = local.address() == remote.address();
   std::vector<std::uint64_t> our_dials;
   if (!same_host) {
     std::vector<tcp::endpoint> dialled;

@@ -58,13 +58,13 @@ NODE_ARGS=()
 start() {
   local name=$1
   shift
-  local arg rpc=(-rpcport=)
+  local arg own_rpc_port=true rpc=()
   for arg in "${NODE_ARGS[@]}" "$@"; do
     case $arg in
-      -rpcport=* | -noserver | -server=0 | -server=false) rpc=() ;;
+      -rpcport=* | -noserver | -server=0 | -server=false) own_rpc_port=false ;;
     esac
   done
-  ((${#rpc[@]})) && rpc=(-rpcport="$(random_port)")
+  $own_rpc_port && rpc=(-rpcport="$(random_port)")
   RUNS=$((RUNS + 1))
   LOG[$name]="$WORK/$name.$RUNS.log"
   "$BSVPEER" -datadir="$WORK/$name" "${NODE_ARGS[@]}" "$@" "${rpc[@]}" >"${LOG[$name]}" 2>&1 &
